@@ -1,0 +1,74 @@
+#include "common/dates.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
+
+namespace enrol {
+
+int32_t ToYmd(Date d) {
+  return static_cast<int32_t>(d.year() * 10000 + d.month() * 100 + d.day());
+}
+
+Date FromYmd(int32_t ymd) { return Date(ymd / 10000, (ymd / 100) % 100, ymd % 100); }
+
+static bool AllDigits(std::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+static int ToInt(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+std::optional<Date> ParseDate(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  std::string_view y = s.substr(0, 4), m = s.substr(5, 2), d = s.substr(8, 2);
+  if (!AllDigits(y) || !AllDigits(m) || !AllDigits(d)) return std::nullopt;
+  int yy = ToInt(y), mm = ToInt(m), dd = ToInt(d);
+  if (yy < 1900 || mm < 1 || mm > 12 || dd < 1) return std::nullopt;
+  Date day(yy, mm, dd);
+  // CivilDay normalises out-of-range fields; a real day round-trips.
+  if (day.year() != yy || day.month() != mm || day.day() != dd) return std::nullopt;
+  return day;
+}
+
+std::string FormatDate(Date d) {
+  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+std::string FormatYmd(int32_t ymd) { return ymd == 0 ? std::string() : FormatDate(FromYmd(ymd)); }
+
+absl::TimeZone Cst() { return absl::FixedTimeZone(8 * 3600); }
+
+std::optional<absl::Time> ParseTimestamp(std::string_view s) {
+  // Require a date, a 'T', a time and an offset.
+  if (s.size() < 20 || (s[10] != 'T' && s[10] != 't')) return std::nullopt;
+  if (!ParseDate(s.substr(0, 10))) return std::nullopt;
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(s), &t, &err)) return std::nullopt;
+  return t;
+}
+
+std::string FormatTimestampCst(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%S+08:00", t, Cst());
+}
+
+Date CstDay(absl::Time t) { return absl::ToCivilDay(t, Cst()); }
+
+Date LastDayOfMonth(int64_t year, int month) {
+  return Date(absl::CivilMonth(year, month) + 1) - 1;
+}
+
+Date AddMonths(Date d, int n) {
+  absl::CivilMonth m = absl::CivilMonth(d) + n;
+  Date last = LastDayOfMonth(m.year(), m.month());
+  int day = d.day() < last.day() ? d.day() : last.day();
+  return Date(m.year(), m.month(), day);
+}
+
+}  // namespace enrol

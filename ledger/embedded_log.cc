@@ -1,0 +1,256 @@
+#include "ledger/embedded_log.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "absl/strings/str_cat.h"
+#include "common/big_endian.h"
+#include "common/hashing.h"
+#include "ledger/content_hash.h"
+#include "ledger/rocksdb_util.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace enrol {
+namespace {
+
+// Key layout (proto/README.md):
+//   'E' partition:u32be offset:u64be        -> Event
+//   'I' source:u8 record_id                 -> hash[16] partition:u32be offset:u64be
+//   'D' source:u8 file '\0' line:u64be      -> DeadLetter
+//   'M' "partitions"                        -> u32be
+constexpr char kEventTag = 'E';
+constexpr char kIndexTag = 'I';
+constexpr char kDeadTag = 'D';
+constexpr size_t kHashPrefix = 16;
+
+std::string EventKey(int32_t p, int64_t offset) {
+  std::string k(1, kEventTag);
+  PutBigEndian32(&k, static_cast<uint32_t>(p));
+  PutBigEndian64(&k, static_cast<uint64_t>(offset));
+  return k;
+}
+
+std::string IndexKey(v1::Source source, const std::string& record_id) {
+  std::string k(1, kIndexTag);
+  k.push_back(static_cast<char>(source));
+  k.append(record_id);
+  return k;
+}
+
+std::string DeadKey(const v1::DeadLetter& d) {
+  std::string k(1, kDeadTag);
+  k.push_back(static_cast<char>(d.source()));
+  k.append(d.file());
+  k.push_back('\0');
+  PutBigEndian64(&k, static_cast<uint64_t>(d.line()));
+  return k;
+}
+
+const std::string kPartitionsKey = "Mpartitions";
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string& dir,
+                                                               EmbeddedLogOptions options) {
+  rocksdb::Options o = StoreOptions(64);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &raw)
+                                        : rocksdb::DB::Open(o, dir, &raw);
+  if (!s.ok()) {
+    if (options.read_only && s.IsPathNotFound()) {
+      return absl::NotFoundError(absl::StrCat("no ledger at ", dir));
+    }
+    if (options.read_only && s.IsInvalidArgument()) {
+      return absl::NotFoundError(absl::StrCat("no ledger at ", dir, ": ", s.ToString()));
+    }
+    return FromRocks(s, absl::StrCat("open log ", dir));
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  int32_t partitions = options.partitions;
+  std::string value;
+  s = db->Get(rocksdb::ReadOptions(), kPartitionsKey, &value);
+  if (s.ok() && value.size() == 4) {
+    partitions = static_cast<int32_t>(GetBigEndian32(value));
+  } else if (s.IsNotFound()) {
+    if (options.read_only) return absl::NotFoundError(absl::StrCat("no ledger at ", dir));
+    if (partitions < 1 || partitions > 4096) {
+      return absl::InvalidArgumentError("partitions must be between 1 and 4096");
+    }
+    std::string v;
+    PutBigEndian32(&v, static_cast<uint32_t>(partitions));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (auto st = FromRocks(db->Put(wo, kPartitionsKey, v), "write log metadata"); !st.ok()) {
+      return st;
+    }
+  } else {
+    return FromRocks(s.ok() ? rocksdb::Status::Corruption("bad partitions record") : s,
+                     "read log metadata");
+  }
+  // The next offset of each partition is one past its last event.
+  std::vector<int64_t> next(partitions, 0);
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  for (int32_t p = 0; p < partitions; ++p) {
+    it->SeekForPrev(EventKey(p, INT64_MAX));
+    if (it->Valid()) {
+      rocksdb::Slice k = it->key();
+      if (k.size() == 13 && k[0] == kEventTag &&
+          GetBigEndian32(std::string_view(k.data() + 1, 4)) == static_cast<uint32_t>(p)) {
+        next[p] = static_cast<int64_t>(GetBigEndian64(std::string_view(k.data() + 5, 8))) + 1;
+      }
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "scan log");
+  }
+  return std::unique_ptr<EmbeddedLog>(
+      new EmbeddedLog(std::move(db), partitions, std::move(options), std::move(next)));
+}
+
+EmbeddedLog::EmbeddedLog(std::unique_ptr<rocksdb::DB> db, int32_t partitions,
+                         EmbeddedLogOptions options, std::vector<int64_t> next)
+    : db_(std::move(db)), partitions_(partitions), options_(std::move(options)),
+      next_(std::move(next)) {}
+
+EmbeddedLog::~EmbeddedLog() = default;
+
+absl::Status EmbeddedLog::Append(std::vector<v1::Event>& events,
+                                 std::vector<AppendResult>* results) {
+  if (options_.read_only) return absl::FailedPreconditionError("the log is open read-only");
+  results->assign(events.size(), AppendResult{});
+  std::vector<std::string> keys(events.size());
+  std::vector<std::string> hashes(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    v1::Event& e = events[i];
+    if (e.record_id().empty() || e.person().empty() || e.source() == v1::SOURCE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("event ", i, " lacks source, record_id or person"));
+    }
+    e.set_event_id(absl::StrCat(SourceName(e.source()), ":", e.record_id()));
+    hashes[i] = ContentHash(e);
+    keys[i] = IndexKey(e.source(), e.record_id());
+  }
+  // Look the keys up in one MultiGet.
+  std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
+  std::vector<std::string> found(keys.size());
+  std::vector<rocksdb::Status> statuses =
+      db_->MultiGet(rocksdb::ReadOptions(), key_slices, &found);
+
+  absl::MutexLock lock(&mu_);
+  std::vector<int64_t> next = next_;
+  int64_t now_us = absl::ToUnixMicros(options_.clock());
+  int64_t recorded = std::max(now_us, last_recorded_us_);
+  rocksdb::WriteBatch batch;
+  // First occurrence in this call of each key, for duplicates within the call.
+  std::unordered_map<std::string_view, size_t> first;
+  for (size_t i = 0; i < events.size(); ++i) {
+    AppendResult& r = (*results)[i];
+    std::string_view stored_hash;
+    if (statuses[i].ok()) {
+      const std::string& v = found[i];
+      if (v.size() != kHashPrefix + 12) {
+        return absl::DataLossError(absl::StrCat("corrupt index entry for ", events[i].event_id()));
+      }
+      stored_hash = std::string_view(v.data(), kHashPrefix);
+      r.partition.value = static_cast<int32_t>(GetBigEndian32(std::string_view(v.data() + kHashPrefix, 4)));
+      r.offset.value = static_cast<int64_t>(GetBigEndian64(std::string_view(v.data() + kHashPrefix + 4, 8)));
+    } else if (!statuses[i].IsNotFound()) {
+      return FromRocks(statuses[i], "read idempotency index");
+    } else if (auto it = first.find(keys[i]); it != first.end()) {
+      const AppendResult& earlier = (*results)[it->second];
+      stored_hash = std::string_view(hashes[it->second]).substr(0, kHashPrefix);
+      r.partition = earlier.partition;
+      r.offset = earlier.offset;
+    }
+    if (!stored_hash.empty()) {
+      r.kind = stored_hash == std::string_view(hashes[i]).substr(0, kHashPrefix)
+                   ? AppendResult::Kind::kDuplicate
+                   : AppendResult::Kind::kConflict;
+      continue;
+    }
+    v1::Event& e = events[i];
+    int32_t p = PartitionForKey(e.person(), partitions_);
+    r.kind = AppendResult::Kind::kAppended;
+    r.partition.value = p;
+    r.offset.value = next[p]++;
+    e.set_recorded_at_us(recorded);
+    e.set_content_hash(hashes[i]);
+    std::string value;
+    value.append(hashes[i].data(), kHashPrefix);
+    PutBigEndian32(&value, static_cast<uint32_t>(p));
+    PutBigEndian64(&value, static_cast<uint64_t>(r.offset.value));
+    batch.Put(keys[i], value);
+    batch.Put(EventKey(p, r.offset.value), e.SerializeAsString());
+    first.emplace(keys[i], i);
+  }
+  if (batch.Count() == 0) return absl::OkStatus();
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto s = FromRocks(db_->Write(wo, &batch), "append to log"); !s.ok()) return s;
+  next_ = std::move(next);
+  last_recorded_us_ = recorded;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Offset> EmbeddedLog::EndOffset(Partition p) {
+  if (p.value < 0 || p.value >= partitions_) return absl::InvalidArgumentError("no such partition");
+  absl::MutexLock lock(&mu_);
+  return Offset{next_[p.value]};
+}
+
+absl::Status EmbeddedLog::Read(Partition p, Offset from, size_t max_events,
+                               std::vector<LogEntry>* out) {
+  if (p.value < 0 || p.value >= partitions_) return absl::InvalidArgumentError("no such partition");
+  rocksdb::ReadOptions ro;
+  std::string upper = EventKey(p.value + 1, 0);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  ro.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  size_t n = 0;
+  for (it->Seek(EventKey(p.value, from.value)); it->Valid() && n < max_events; it->Next(), ++n) {
+    rocksdb::Slice k = it->key();
+    LogEntry& entry = out->emplace_back();
+    entry.partition = p;
+    entry.offset.value = static_cast<int64_t>(GetBigEndian64(std::string_view(k.data() + 5, 8)));
+    if (!entry.event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(
+          absl::StrCat("event at partition ", p.value, " offset ", entry.offset.value,
+                       " does not parse"));
+    }
+  }
+  return FromRocks(it->status(), "read log");
+}
+
+int64_t EmbeddedLog::EventCount() {
+  absl::MutexLock lock(&mu_);
+  int64_t n = 0;
+  for (int64_t v : next_) n += v;
+  return n;
+}
+
+absl::Status EmbeddedLog::Put(const std::vector<v1::DeadLetter>& letters) {
+  if (letters.empty()) return absl::OkStatus();
+  if (options_.read_only) return absl::FailedPreconditionError("the log is open read-only");
+  rocksdb::WriteBatch batch;
+  for (const v1::DeadLetter& d : letters) batch.Put(DeadKey(d), d.SerializeAsString());
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Write(wo, &batch), "write dead letters");
+}
+
+absl::Status EmbeddedLog::ForEach(std::optional<v1::Source> source,
+                                  const std::function<bool(const v1::DeadLetter&)>& fn) {
+  std::string prefix(1, kDeadTag);
+  if (source) prefix.push_back(static_cast<char>(*source));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  v1::DeadLetter d;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (!d.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("a dead letter does not parse");
+    }
+    if (!fn(d)) break;
+  }
+  return FromRocks(it->status(), "read dead letters");
+}
+
+}  // namespace enrol

@@ -1,0 +1,24 @@
+// Helpers shared by the RocksDB-backed stores (the embedded log and the
+// projection state): status mapping and tuned options. Thread-safe.
+#ifndef ENROL_LEDGER_ROCKSDB_UTIL_H_
+#define ENROL_LEDGER_ROCKSDB_UTIL_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "rocksdb/options.h"
+#include "rocksdb/status.h"
+
+namespace enrol {
+
+// kUnavailable for I/O, busy and lock errors (retryable), kDataLoss for
+// corruption, kInternal otherwise. `what` prefixes the message.
+absl::Status FromRocks(const rocksdb::Status& s, const std::string& what);
+
+// Options for a store of this project: LZ4, bloom filters, a shared block
+// cache of `cache_mb`, and bounded memtables so peak memory stays low.
+rocksdb::Options StoreOptions(size_t cache_mb);
+
+}  // namespace enrol
+
+#endif  // ENROL_LEDGER_ROCKSDB_UTIL_H_
