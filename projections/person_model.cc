@@ -1,0 +1,116 @@
+#include "projections/person_model.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "projections/resident_rules.h"
+
+namespace enrol {
+namespace {
+
+absl::StatusOr<const v1::PolicyProfile*> ProfileOf(const PersonFacts& facts,
+                                                   const ProfileSet& profiles) {
+  const v1::PolicyProfile* p = profiles.Find(facts.pool);
+  if (p == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no policy profile for pool ", facts.pool, " of person ", facts.id_number));
+  }
+  return p;
+}
+
+v1::EmployeeYear EmployeeYearOf(const PersonFacts& f, int year) {
+  std::set<int> months;
+  for (const PaymentFact& p : f.payments) {
+    if (p.scheme == v1::EMPLOYEE && p.year == year && p.month >= 1) months.insert(p.month);
+  }
+  v1::EmployeeYear e;
+  e.set_enrolled(!months.empty());
+  e.set_months_paid(static_cast<int32_t>(months.size()));
+  return e;
+}
+
+}  // namespace
+
+std::pair<int, int> StoredYears(const PersonFacts& facts, const ProfileSet& profiles) {
+  const v1::PolicyProfile* p = profiles.Find(facts.pool);
+  int start = p == nullptr ? facts.min_year
+                           : VersionFor(*p, facts.max_year).resident().mechanism_start_year();
+  int first = std::max(facts.min_year, start);
+  int last = std::max(facts.max_year + 1, first);
+  return {first, last};
+}
+
+absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& facts,
+                                                           const ProfileSet& profiles,
+                                                           int first_year, int last_year) {
+  auto profile = ProfileOf(facts, profiles);
+  if (!profile.ok()) return profile.status();
+  std::vector<v1::ResidentYear> resident =
+      EvaluateResident(facts, **profile, first_year, last_year);
+  std::vector<v1::PersonYear> out;
+  out.reserve(resident.size());
+  for (int y = first_year; y <= last_year; ++y) {
+    v1::PersonYear& py = out.emplace_back();
+    py.set_id_number(facts.id_number);
+    py.set_region(facts.pool);
+    py.set_year(y);
+    *py.mutable_resident() = std::move(resident[y - first_year]);
+    *py.mutable_employee() = EmployeeYearOf(facts, y);
+  }
+  return out;
+}
+
+absl::StatusOr<v1::Coverage> EvaluateCoverage(const PersonFacts& facts, const ProfileSet& profiles,
+                                              Date day) {
+  v1::Coverage c;
+  const int year = static_cast<int>(day.year());
+  if (facts.death && day > *facts.death) {
+    c.set_reason(absl::StrCat("deceased on ", FormatDate(*facts.death)));
+    return c;
+  }
+  auto years = EvaluatePerson(facts, profiles, year, year);
+  if (!years.ok()) return years.status();
+  const v1::ResidentYear& r = (*years)[0].resident();
+  std::string resident_reason;
+  if (r.enrolled()) {
+    Date from = *ParseDate(r.waiting().benefits_from());
+    // The agency's last resident action on or before the day.
+    const RegistryFact* last = nullptr;
+    for (const RegistryFact& a : facts.registry) {
+      if (a.scheme == v1::RESIDENT && a.effective <= day) last = &a;
+    }
+    if (last != nullptr && (last->action == v1::SUSPEND || last->action == v1::TERMINATE)) {
+      resident_reason = absl::StrCat("resident cover ",
+                                     last->action == v1::SUSPEND ? "suspended" : "terminated",
+                                     " from ", FormatDate(last->effective), " (", last->record_id, ")");
+    } else if (day < from) {
+      resident_reason = absl::StrCat("enrolled for ", year, " but waiting until ",
+                                     FormatDate(from - 1), "; benefits from ", FormatDate(from));
+    } else {
+      c.set_covered(true);
+      c.set_scheme("resident");
+      std::string why = r.waiting().exempt().empty()
+                            ? std::string()
+                            : absl::StrCat(", exempt from waiting as ", r.waiting().exempt());
+      c.set_reason(absl::StrCat("enrolled for ", year, ", paid on ", r.paid_on(),
+                                ", benefits from ", FormatDate(from), why));
+      return c;
+    }
+  } else {
+    resident_reason = absl::StrCat("not enrolled in the resident scheme for ", year);
+  }
+  for (const PaymentFact& p : facts.payments) {
+    if (p.scheme == v1::EMPLOYEE && p.year == year && p.month == day.month()) {
+      c.set_covered(true);
+      c.set_scheme("employee");
+      c.set_reason(absl::StrCat("employee contribution for ", year, "-",
+                                (day.month() < 10 ? "0" : ""), day.month(), " (", p.record_id, ")"));
+      return c;
+    }
+  }
+  c.set_reason(resident_reason + "; no employee contribution for that month");
+  return c;
+}
+
+}  // namespace enrol

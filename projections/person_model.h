@@ -1,0 +1,33 @@
+// Everything the query side answers about one person, derived from the
+// person's facts and the profiles: the yearly view of `enrol query` and the
+// day-level answer of `enrol covered`. Pure; thread-safe.
+#ifndef ENROL_PROJECTIONS_PERSON_MODEL_H_
+#define ENROL_PROJECTIONS_PERSON_MODEL_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/dates.h"
+#include "projections/facts.h"
+#include "projections/profiles.h"
+#include "proto/query.pb.h"
+
+namespace enrol {
+
+// The years [first_year, last_year] of the person. kFailedPrecondition when
+// the person's pool has no profile.
+absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& facts,
+                                                           const ProfileSet& profiles,
+                                                           int first_year, int last_year);
+
+// Whether the person was covered on `day`, by which scheme, and why.
+absl::StatusOr<v1::Coverage> EvaluateCoverage(const PersonFacts& facts, const ProfileSet& profiles,
+                                              Date day);
+
+// The years a projection stores for the person: from the mechanism start (or
+// the first fact, if later) to the year after the last fact.
+std::pair<int, int> StoredYears(const PersonFacts& facts, const ProfileSet& profiles);
+
+}  // namespace enrol
+
+#endif  // ENROL_PROJECTIONS_PERSON_MODEL_H_

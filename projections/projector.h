@@ -1,0 +1,63 @@
+// Projector: moves events from the log into the per-person projection.
+// CatchUp folds what the log holds past the stored offsets (the live path of
+// `enrol ingest`); Rebuild folds the whole log into a fresh store (`enrol
+// replay`). Both end in byte-identical state for the same log, since a
+// person's projection is a pure function of the set of its facts.
+//
+// A Projector is thread-compatible; CatchUp and Rebuild use `threads` workers,
+// each owning whole partitions.
+#ifndef ENROL_PROJECTIONS_PROJECTOR_H_
+#define ENROL_PROJECTIONS_PROJECTOR_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ledger/log.h"
+#include "projections/profiles.h"
+#include "projections/state_store.h"
+
+namespace enrol {
+
+using ProgressFn = std::function<void(int64_t events_done)>;
+
+// Adds `events` (of one person) to state->facts, keeping them unique and in
+// (source, record_id) order, then recomputes state->years. Pure.
+void FoldPerson(const std::string& id_number, std::vector<v1::Event> events,
+                const ProfileSet& profiles, v1::PersonState* state);
+
+class Projector {
+ public:
+  // Neither is owned; both must outlive the projector.
+  Projector(StateStore* store, const ProfileSet* profiles) : store_(store), profiles_(profiles) {}
+
+  // Applies every event past the stored offsets; returns how many.
+  absl::StatusOr<int64_t> CatchUp(Log* log, int threads, const ProgressFn& progress = nullptr);
+
+  // Applies entries of partition p that continue from its stored offset, and
+  // stores the new offset in the same batch.
+  absl::Status ApplyEntries(Partition p, std::vector<LogEntry>& entries);
+
+ private:
+  absl::Status CatchUpPartition(Log* log, Partition p, int64_t* applied,
+                                const std::function<void(int64_t)>& tick);
+  StateStore* store_;
+  const ProfileSet* profiles_;
+};
+
+struct RebuildResult {
+  int64_t events = 0;  // events folded
+  StateDigest digest;
+};
+
+// Folds the log, from offset 0, into `fresh` (an empty store). With as_of_us,
+// only events recorded at or before it.
+absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const ProfileSet& profiles,
+                                      std::optional<int64_t> as_of_us, int threads,
+                                      const ProgressFn& progress = nullptr);
+
+}  // namespace enrol
+
+#endif  // ENROL_PROJECTIONS_PROJECTOR_H_

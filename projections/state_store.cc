@@ -1,0 +1,140 @@
+#include "projections/state_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/big_endian.h"
+#include "common/hashing.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "ledger/rocksdb_util.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace enrol {
+namespace {
+
+constexpr char kPersonTag = 'P';
+constexpr char kOffsetTag = 'O';
+
+std::string PersonKey(const std::string& id) { return std::string(1, kPersonTag) + id; }
+
+std::string OffsetKey(Partition p) {
+  std::string k(1, kOffsetTag);
+  PutBigEndian32(&k, static_cast<uint32_t>(p.value));
+  return k;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir,
+                                                             bool read_only, bool bulk) {
+  rocksdb::Options o = StoreOptions(128);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &raw)
+                                : rocksdb::DB::Open(o, dir, &raw);
+  if (!s.ok()) {
+    if (read_only && (s.IsPathNotFound() || s.IsInvalidArgument())) {
+      return absl::NotFoundError(absl::StrCat("no projection state at ", dir));
+    }
+    return FromRocks(s, absl::StrCat("open state ", dir));
+  }
+  return std::unique_ptr<StateStore>(new StateStore(std::unique_ptr<rocksdb::DB>(raw), bulk));
+}
+
+StateStore::StateStore(std::unique_ptr<rocksdb::DB> db, bool bulk) : db_(std::move(db)), bulk_(bulk) {}
+StateStore::~StateStore() = default;
+
+absl::StatusOr<std::optional<v1::PersonState>> StateStore::Get(const std::string& id_number) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), PersonKey(id_number), &value);
+  if (s.IsNotFound()) return std::optional<v1::PersonState>();
+  if (!s.ok()) return FromRocks(s, "read person");
+  v1::PersonState state;
+  if (!state.ParseFromString(value)) {
+    return absl::DataLossError(absl::StrCat("projection of ", id_number, " does not parse"));
+  }
+  return std::optional<v1::PersonState>(std::move(state));
+}
+
+absl::Status StateStore::MultiGet(const std::vector<std::string>& ids,
+                                  std::vector<std::optional<v1::PersonState>>* out) {
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (const auto& id : ids) keys.push_back(PersonKey(id));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<std::string> values(keys.size());
+  std::vector<rocksdb::Status> st = db_->MultiGet(rocksdb::ReadOptions(), slices, &values);
+  out->clear();
+  out->resize(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (st[i].IsNotFound()) continue;
+    if (!st[i].ok()) return FromRocks(st[i], "read persons");
+    v1::PersonState state;
+    if (!state.ParseFromString(values[i])) {
+      return absl::DataLossError(absl::StrCat("projection of ", ids[i], " does not parse"));
+    }
+    (*out)[i] = std::move(state);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Offset> StateStore::AppliedOffset(Partition p) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), OffsetKey(p), &value);
+  if (s.IsNotFound()) return Offset{0};
+  if (!s.ok()) return FromRocks(s, "read applied offset");
+  if (value.size() != 8) return absl::DataLossError("corrupt applied offset");
+  return Offset{static_cast<int64_t>(GetBigEndian64(value))};
+}
+
+absl::Status StateStore::Commit(
+    const std::vector<std::pair<std::string, std::string>>& serialized_persons,
+    const std::vector<std::pair<Partition, Offset>>& offsets) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [id, bytes] : serialized_persons) batch.Put(PersonKey(id), bytes);
+  for (const auto& [p, o] : offsets) {
+    std::string v;
+    PutBigEndian64(&v, static_cast<uint64_t>(o.value));
+    batch.Put(OffsetKey(p), v);
+  }
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = bulk_;
+  return FromRocks(db_->Write(wo, &batch), "commit projection");
+}
+
+absl::Status StateStore::Flush() {
+  return FromRocks(db_->Flush(rocksdb::FlushOptions()), "flush projection");
+}
+
+void DigestPerson(const std::string& id_number, const v1::PersonState& state, Sha256* h) {
+  h->Update(id_number);
+  for (const v1::Event& e : state.facts()) h->Update(e.content_hash());
+  std::string years;
+  {
+    google::protobuf::io::StringOutputStream stream(&years);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    for (const v1::PersonYear& y : state.years()) y.SerializeToCodedStream(&coded);
+  }
+  h->Update(years);
+}
+
+absl::StatusOr<StateDigest> StateStore::Digest() {
+  StateDigest d;
+  Sha256 h;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::string prefix(1, kPersonTag);
+  v1::PersonState state;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (!state.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("a projection does not parse");
+    }
+    std::string id(it->key().data() + 1, it->key().size() - 1);
+    DigestPerson(id, state, &h);
+    ++d.persons;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "read projection");
+  d.hex = HexOf(h.Finish());
+  return d;
+}
+
+}  // namespace enrol
