@@ -1,0 +1,374 @@
+// enrol: the command line of the enrolment ledger (shared/CONTRACT.md).
+//
+//   enrol ingest --source tax|civil|registry|claims FILE...   ("-" = stdin)
+//   enrol query --id ID [--year Y] [--as-of TS]
+//   enrol covered --id ID --date D [--as-of TS]
+//   enrol rejects [--source S]
+//   enrol replay [--as-of TS]
+//   enrol digest                       (the live projection's digest)
+//
+// --data-dir DIR (default ./enrol-data) selects the embedded store.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/dates.h"
+#include "common/hashing.h"
+#include "common/ids.h"
+#include "common/json.h"
+#include "consumers/ingest.h"
+#include "google/protobuf/util/json_util.h"
+#include "ledger/content_hash.h"
+#include "ledger/embedded_log.h"
+#include "projections/facts.h"
+#include "projections/person_model.h"
+#include "projections/projector.h"
+#include "projections/state_store.h"
+
+ABSL_FLAG(std::string, data_dir, "./enrol-data", "embedded store directory");
+ABSL_FLAG(std::string, brokers, "", "Kafka bootstrap servers HOST:PORT,... (selects Kafka)");
+ABSL_FLAG(std::string, source, "", "feed: tax, civil, registry or claims");
+ABSL_FLAG(std::string, id, "", "resident ID number (18 characters)");
+ABSL_FLAG(int, year, 0, "year to answer for (default: the current year, CST)");
+ABSL_FLAG(std::string, as_of, "", "RFC 3339 timestamp: answer from facts recorded by then");
+ABSL_FLAG(std::string, date, "", "day to answer for, YYYY-MM-DD");
+ABSL_FLAG(std::string, profiles, "", "directory of policy profiles (default: the built-in ones)");
+ABSL_FLAG(int, threads, 2, "worker threads for projection and replay");
+ABSL_FLAG(int, partitions, 16, "log partitions, when the data directory is created");
+
+namespace enrol {
+namespace {
+
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitNotFound = 3;
+
+int Fail(const absl::Status& s) {
+  std::cerr << "enrol: " << s.message() << "\n";
+  return s.code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitError;
+}
+
+int Usage(const std::string& msg) {
+  std::cerr << "enrol: " << msg << "\n";
+  return kExitUsage;
+}
+
+bool Interactive() { return ::isatty(2) == 1; }
+
+std::string LogDir() { return absl::GetFlag(FLAGS_data_dir) + "/log"; }
+std::string StateDir() { return absl::GetFlag(FLAGS_data_dir) + "/state"; }
+
+absl::StatusOr<ProfileSet> LoadProfiles() {
+  std::string dir = absl::GetFlag(FLAGS_profiles);
+  return dir.empty() ? ProfileSet::Builtin() : ProfileSet::LoadDir(dir);
+}
+
+absl::StatusOr<std::optional<int64_t>> AsOf() {
+  std::string text = absl::GetFlag(FLAGS_as_of);
+  if (text.empty()) return std::optional<int64_t>();
+  auto t = ParseTimestamp(text);
+  if (!t) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--as-of: \"", text, "\" is not an RFC 3339 timestamp with an offset"));
+  }
+  return std::optional<int64_t>(absl::ToUnixMicros(*t));
+}
+
+absl::Status CheckKafka() {
+  if (!absl::GetFlag(FLAGS_brokers).empty()) {
+    return absl::UnimplementedError(
+        "--brokers: the Kafka log is not in this build yet; use the embedded store (--data-dir)");
+  }
+  return absl::OkStatus();
+}
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.always_print_primitive_fields = true;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out;
+}
+
+class Progress {
+ public:
+  explicit Progress(std::string what) : what_(std::move(what)), start_(absl::Now()) {}
+  void Show(int64_t n) {
+    if (!Interactive()) return;
+    absl::Time now = absl::Now();
+    if (now - last_ < absl::Milliseconds(200)) return;
+    last_ = now;
+    double secs = absl::ToDoubleSeconds(now - start_);
+    std::fprintf(stderr, "\r%s %lld (%.0f/s)   ", what_.c_str(), static_cast<long long>(n),
+                 secs > 0 ? static_cast<double>(n) / secs : 0.0);
+  }
+  void Done() {
+    if (Interactive() && last_ != absl::InfinitePast()) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  std::string what_;
+  absl::Time start_;
+  absl::Time last_ = absl::InfinitePast();
+};
+
+int Ingest(const std::vector<std::string>& files) {
+  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
+  v1::Source source;
+  if (!ParseSourceName(absl::GetFlag(FLAGS_source), &source)) {
+    return Usage("ingest: --source must be tax, civil, registry or claims");
+  }
+  if (files.empty()) return Usage("ingest: name at least one FILE (- for stdin)");
+  auto profiles = LoadProfiles();
+  if (!profiles.ok()) return Fail(profiles.status());
+  std::error_code ec;
+  std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), ec);
+  if (ec) return Fail(absl::UnavailableError(absl::StrCat("cannot create ", absl::GetFlag(FLAGS_data_dir), ": ", ec.message())));
+  auto log = EmbeddedLog::Open(LogDir(), {.partitions = absl::GetFlag(FLAGS_partitions)});
+  if (!log.ok()) return Fail(log.status());
+  auto state = StateStore::Open(StateDir(), /*read_only=*/false);
+  if (!state.ok()) return Fail(state.status());
+  Projector projector(state->get(), &*profiles);
+  const int threads = absl::GetFlag(FLAGS_threads);
+  // Finish projecting what an earlier, interrupted run appended.
+  if (auto caught = projector.CatchUp(log->get(), threads); !caught.ok()) return Fail(caught.status());
+
+  Progress progress("ingest: records");
+  IngestOptions options;
+  options.after_batch = [&]() -> absl::Status {
+    auto n = projector.CatchUp(log->get(), threads);
+    return n.ok() ? absl::OkStatus() : n.status();
+  };
+  options.progress = [&](const IngestCounts& c) { progress.Show(c.records()); };
+  auto counts = IngestFiles(log->get(), log->get(), source, files, *profiles, options);
+  progress.Done();
+  if (!counts.ok()) return Fail(counts.status());
+  std::printf("{\"accepted\":%lld,\"duplicates\":%lld,\"rejected\":%lld}\n",
+              static_cast<long long>(counts->accepted), static_cast<long long>(counts->duplicates),
+              static_cast<long long>(counts->rejected));
+  return 0;
+}
+
+// The person's facts: the projection plus any event the projection has not
+// applied yet (after an interrupted ingest), so answers reflect every
+// acknowledged event.
+struct Person {
+  PersonFacts facts;
+  std::optional<v1::PersonState> state;
+  bool found = false;
+  bool pending = false;  // facts include unapplied log events
+};
+
+absl::StatusOr<Person> LoadPerson(const std::string& id, std::optional<int64_t> as_of) {
+  if (auto s = ValidateIdNumber(id); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--id: ", s.message()));
+  }
+  auto log = EmbeddedLog::Open(LogDir(), {.read_only = true});
+  if (!log.ok()) return log.status();
+  auto store = StateStore::Open(StateDir(), /*read_only=*/true);
+  std::vector<v1::Event> events;
+  Person person;
+  Partition p{PartitionForKey(id, (*log)->partitions())};
+  Offset applied{0};
+  if (store.ok()) {
+    auto st = (*store)->Get(id);
+    if (!st.ok()) return st.status();
+    person.state = std::move(*st);
+    if (person.state) {
+      for (const v1::Event& e : person.state->facts()) events.push_back(e);
+    }
+    auto a = (*store)->AppliedOffset(p);
+    if (!a.ok()) return a.status();
+    applied = *a;
+  } else if (store.status().code() != absl::StatusCode::kNotFound) {
+    return store.status();
+  }
+  auto end = (*log)->EndOffset(p);
+  if (!end.ok()) return end.status();
+  if (applied < *end) {
+    std::vector<LogEntry> entries;
+    if (auto s = (*log)->Read(p, applied, static_cast<size_t>(end->value - applied.value), &entries); !s.ok()) {
+      return s;
+    }
+    for (LogEntry& e : entries) {
+      if (e.event.person() == id) {
+        events.push_back(std::move(e.event));
+        person.pending = true;
+      }
+    }
+  }
+  person.found = !events.empty();
+  person.facts = CollectFacts(id, events, as_of);
+  if (as_of && person.facts.empty()) person.found = false;
+  return person;
+}
+
+int NotFound() {
+  std::printf("{\"error\":\"not_found\"}\n");
+  return kExitNotFound;
+}
+
+int CurrentYear() { return static_cast<int>(CstDay(absl::Now()).year()); }
+
+int Query() {
+  const std::string id = absl::GetFlag(FLAGS_id);
+  if (id.empty()) return Usage("query: --id is required");
+  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
+  auto as_of = AsOf();
+  if (!as_of.ok()) return Fail(as_of.status());
+  int year = absl::GetFlag(FLAGS_year);
+  if (year == 0) year = CurrentYear();
+  if (year < 1950 || year > 2200) return Usage("query: --year is out of range");
+  auto profiles = LoadProfiles();
+  if (!profiles.ok()) return Fail(profiles.status());
+  auto person = LoadPerson(id, *as_of);
+  if (!person.ok()) return Fail(person.status());
+  if (!person->found) return NotFound();
+  // The stored projection answers when it is current; otherwise evaluate.
+  const v1::PersonState* st = person->state ? &*person->state : nullptr;
+  if (st != nullptr && !*as_of && !person->pending && year >= st->first_year() &&
+      year < st->first_year() + st->years_size()) {
+    std::printf("%s\n", ToJson(st->years(year - st->first_year())).c_str());
+    return 0;
+  }
+  auto years = EvaluatePerson(person->facts, *profiles, year, year);
+  if (!years.ok()) return Fail(years.status());
+  std::printf("%s\n", ToJson((*years)[0]).c_str());
+  return 0;
+}
+
+int Covered() {
+  const std::string id = absl::GetFlag(FLAGS_id);
+  if (id.empty()) return Usage("covered: --id is required");
+  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
+  auto day = ParseDate(absl::GetFlag(FLAGS_date));
+  if (!day) return Usage("covered: --date must be YYYY-MM-DD");
+  auto as_of = AsOf();
+  if (!as_of.ok()) return Fail(as_of.status());
+  auto profiles = LoadProfiles();
+  if (!profiles.ok()) return Fail(profiles.status());
+  auto person = LoadPerson(id, *as_of);
+  if (!person.ok()) return Fail(person.status());
+  if (!person->found) return NotFound();
+  auto c = EvaluateCoverage(person->facts, *profiles, *day);
+  if (!c.ok()) return Fail(c.status());
+  std::printf("%s\n", ToJson(*c).c_str());
+  return 0;
+}
+
+int Rejects() {
+  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
+  std::optional<v1::Source> filter;
+  if (std::string name = absl::GetFlag(FLAGS_source); !name.empty()) {
+    v1::Source s;
+    if (!ParseSourceName(name, &s)) return Usage("rejects: --source must be tax, civil, registry or claims");
+    filter = s;
+  }
+  auto log = EmbeddedLog::Open(LogDir(), {.read_only = true});
+  if (!log.ok()) return Fail(log.status());
+  auto s = (*log)->ForEach(filter, [](const v1::DeadLetter& d) {
+    std::printf("{\"source\":%s,\"file\":%s,\"line\":%lld,\"record_id\":%s,\"reason\":%s,\"record\":%s}\n",
+                JsonQuote(SourceName(d.source())).c_str(), JsonQuote(d.file()).c_str(),
+                static_cast<long long>(d.line()), JsonQuote(d.record_id()).c_str(),
+                JsonQuote(d.reason()).c_str(), JsonQuote(d.record()).c_str());
+    return true;
+  });
+  if (!s.ok()) return Fail(s);
+  return 0;
+}
+
+int Replay() {
+  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
+  auto as_of = AsOf();
+  if (!as_of.ok()) return Fail(as_of.status());
+  auto profiles = LoadProfiles();
+  if (!profiles.ok()) return Fail(profiles.status());
+  // Opening the log for writing keeps ingest out while the state is swapped.
+  auto log = EmbeddedLog::Open(LogDir(), {.partitions = absl::GetFlag(FLAGS_partitions)});
+  if (!log.ok()) return Fail(log.status());
+  const std::string fresh_dir = absl::GetFlag(FLAGS_data_dir) + (*as_of ? "/state.as-of" : "/state.rebuild");
+  std::error_code ec;
+  std::filesystem::remove_all(fresh_dir, ec);
+  absl::StatusOr<RebuildResult> result;
+  {
+    auto fresh = StateStore::Open(fresh_dir, /*read_only=*/false, /*bulk=*/true);
+    if (!fresh.ok()) return Fail(fresh.status());
+    Progress progress("replay: events");
+    result = Rebuild(log->get(), fresh->get(), *profiles, *as_of, absl::GetFlag(FLAGS_threads),
+                     [&](int64_t n) { progress.Show(n); });
+    progress.Done();
+  }
+  if (!result.ok()) return Fail(result.status());
+  if (*as_of) {
+    std::filesystem::remove_all(fresh_dir, ec);
+  } else {
+    // Swap the rebuilt state in; a crash before the rename leaves the old one.
+    const std::string old_dir = absl::GetFlag(FLAGS_data_dir) + "/state.old";
+    std::filesystem::remove_all(old_dir, ec);
+    if (std::filesystem::exists(StateDir())) std::filesystem::rename(StateDir(), old_dir, ec);
+    if (!ec) std::filesystem::rename(fresh_dir, StateDir(), ec);
+    if (ec) return Fail(absl::UnavailableError(absl::StrCat("replay: cannot swap in the rebuilt state: ", ec.message())));
+    std::filesystem::remove_all(old_dir, ec);
+  }
+  std::printf("{\"events\":%lld,\"persons\":%lld,\"digest\":\"%s\"}\n",
+              static_cast<long long>(result->events), static_cast<long long>(result->digest.persons),
+              result->digest.hex.c_str());
+  return 0;
+}
+
+int Digest() {
+  auto store = StateStore::Open(StateDir(), /*read_only=*/true);
+  if (!store.ok()) return Fail(store.status());
+  auto d = (*store)->Digest();
+  if (!d.ok()) return Fail(d.status());
+  std::printf("{\"persons\":%lld,\"digest\":\"%s\"}\n", static_cast<long long>(d->persons), d->hex.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace enrol
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "enrol COMMAND [flags]\n"
+      "  ingest --source tax|civil|registry|claims FILE...   (- reads stdin)\n"
+      "  query --id ID [--year Y] [--as-of TS]\n"
+      "  covered --id ID --date D [--as-of TS]\n"
+      "  rejects [--source S]\n"
+      "  replay [--as-of TS]\n"
+      "  digest\n"
+      "common flags: --data-dir DIR (default ./enrol-data)");
+  if (argc < 2 || argv[1][0] == '-') {
+    std::vector<char*> args(argv, argv + argc);
+    if (argc >= 2) absl::ParseCommandLine(argc, argv);  // handles --help
+    std::cerr << absl::ProgramUsageMessage() << "\n";
+    return enrol::kExitUsage;
+  }
+  std::string command = argv[1];
+  // Parse the flags after the command; positional arguments remain.
+  std::vector<char*> args;
+  args.push_back(argv[0]);
+  for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+  std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  std::vector<std::string> positional(rest.begin() + 1, rest.end());
+  if (command == "ingest") return enrol::Ingest(positional);
+  if (!positional.empty()) return enrol::Usage(command + ": unexpected argument " + positional[0]);
+  if (command == "query") return enrol::Query();
+  if (command == "covered") return enrol::Covered();
+  if (command == "rejects") return enrol::Rejects();
+  if (command == "replay") return enrol::Replay();
+  if (command == "digest") return enrol::Digest();
+  return enrol::Usage("unknown command \"" + command + "\"; see enrol --help");
+}

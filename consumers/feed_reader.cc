@@ -1,0 +1,223 @@
+#include "consumers/feed_reader.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/json.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace enrol {
+namespace {
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool Blank(const std::string& s) {
+  for (char c : s) {
+    if (c != ' ' && c != '\t') return false;
+  }
+  return true;
+}
+
+std::string NumberText(double v) {
+  if (v == static_cast<double>(static_cast<int64_t>(v)) && v > -1e15 && v < 1e15) {
+    return absl::StrCat(static_cast<int64_t>(v));
+  }
+  return absl::StrFormat("%.15g", v);
+}
+
+}  // namespace
+
+const RawField* RawRecord::Find(const std::string& name) const {
+  for (const RawField& f : fields) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<std::unique_ptr<FeedReader>> FeedReader::Open(const std::string& path) {
+  std::FILE* f = nullptr;
+  bool owned = true;
+  if (path == "-") {
+    f = stdin;
+    owned = false;
+  } else {
+    f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+      return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+    }
+  }
+  bool csv = EndsWith(path, ".csv") || EndsWith(path, ".CSV");
+  auto reader = std::unique_ptr<FeedReader>(new FeedReader(f, owned, path, csv));
+  reader->sniffed_ = csv || EndsWith(path, ".jsonl") || EndsWith(path, ".json") ||
+                     EndsWith(path, ".ndjson");
+  return reader;
+}
+
+FeedReader::FeedReader(std::FILE* f, bool owned, std::string path, bool csv)
+    : f_(f), owned_(owned), path_(std::move(path)), csv_(csv) {}
+
+FeedReader::~FeedReader() {
+  std::free(buf_);
+  if (owned_) std::fclose(f_);
+}
+
+bool FeedReader::ReadLine(std::string* line) {
+  if (has_pending_) {
+    has_pending_ = false;
+    *line = std::move(pending_);
+    return true;
+  }
+  ssize_t n = ::getline(&buf_, &cap_, f_);
+  if (n < 0) return false;
+  ++line_no_;
+  size_t len = static_cast<size_t>(n);
+  while (len > 0 && (buf_[len - 1] == '\n' || buf_[len - 1] == '\r')) --len;
+  line->assign(buf_, len);
+  if (line_no_ == 1 && line->compare(0, 3, "\xEF\xBB\xBF") == 0) line->erase(0, 3);  // BOM
+  return true;
+}
+
+absl::StatusOr<bool> FeedReader::Next(RawRecord* r) {
+  std::string line;
+  for (;;) {
+    if (!ReadLine(&line)) {
+      if (std::ferror(f_)) {
+        return absl::UnavailableError(absl::StrCat("read error on ", path_, ": ", std::strerror(errno)));
+      }
+      return false;
+    }
+    if (Blank(line)) continue;
+    if (!sniffed_) {
+      sniffed_ = true;
+      csv_ = line.find_first_not_of(" \t") == std::string::npos ||
+             line[line.find_first_not_of(" \t")] != '{';
+    }
+    if (csv_ && header_.empty()) {
+      if (!SplitCsvLine(line, &header_) || header_.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path_, ":", line_no_, ": the CSV header row is malformed"));
+      }
+      for (auto& h : header_) {
+        size_t b = h.find_first_not_of(' '), e = h.find_last_not_of(' ');
+        h = b == std::string::npos ? std::string() : h.substr(b, e - b + 1);
+      }
+      continue;
+    }
+    break;
+  }
+  r->file = path_;
+  r->line = line_no_;
+  r->text = std::move(line);
+  r->fields.clear();
+  r->parse_error.clear();
+  if (!IsValidUtf8(r->text)) {
+    r->parse_error = "record: is not valid UTF-8";
+  } else if (csv_) {
+    ParseCsv(r);
+  } else {
+    ParseJson(r);
+  }
+  return true;
+}
+
+void FeedReader::ParseJson(RawRecord* r) {
+  google::protobuf::Struct s;
+  google::protobuf::util::JsonParseOptions opts;
+  auto st = google::protobuf::util::JsonStringToMessage(r->text, &s, opts);
+  if (!st.ok()) {
+    std::string why(st.message().data(), st.message().size());
+    why = why.substr(0, why.find('\n'));
+    r->parse_error = absl::StrCat("record: is not a JSON object (", why, ")");
+    return;
+  }
+  for (const auto& [name, v] : s.fields()) {
+    RawField f;
+    f.name = name;
+    switch (v.kind_case()) {
+      case google::protobuf::Value::kStringValue:
+        f.value = v.string_value();
+        f.kind = RawField::Kind::kString;
+        break;
+      case google::protobuf::Value::kNumberValue:
+        f.value = NumberText(v.number_value());
+        f.kind = RawField::Kind::kNumber;
+        break;
+      case google::protobuf::Value::kBoolValue:
+        f.value = v.bool_value() ? "true" : "false";
+        f.kind = RawField::Kind::kBool;
+        break;
+      case google::protobuf::Value::kNullValue:
+        f.kind = RawField::Kind::kNull;
+        break;
+      default:
+        f.kind = RawField::Kind::kOther;
+        break;
+    }
+    r->fields.push_back(std::move(f));
+  }
+}
+
+void FeedReader::ParseCsv(RawRecord* r) {
+  std::vector<std::string> cells;
+  if (!SplitCsvLine(r->text, &cells)) {
+    r->parse_error = "record: malformed CSV quoting";
+    return;
+  }
+  if (cells.size() != header_.size()) {
+    r->parse_error = absl::StrCat("record: has ", cells.size(), " CSV columns, the header has ",
+                                  header_.size());
+    return;
+  }
+  for (size_t i = 0; i < cells.size(); ++i) {
+    RawField f;
+    f.name = header_[i];
+    f.kind = cells[i].empty() ? RawField::Kind::kNull : RawField::Kind::kString;
+    f.value = std::move(cells[i]);
+    r->fields.push_back(std::move(f));
+  }
+}
+
+bool SplitCsvLine(const std::string& line, std::vector<std::string>* cells) {
+  cells->clear();
+  std::string cell;
+  size_t i = 0;
+  const size_t n = line.size();
+  for (;;) {
+    cell.clear();
+    if (i < n && line[i] == '"') {
+      ++i;
+      for (;;) {
+        if (i >= n) return false;  // unterminated quote
+        if (line[i] == '"') {
+          if (i + 1 < n && line[i + 1] == '"') {
+            cell.push_back('"');
+            i += 2;
+          } else {
+            ++i;
+            break;
+          }
+        } else {
+          cell.push_back(line[i++]);
+        }
+      }
+      if (i < n && line[i] != ',') return false;
+    } else {
+      while (i < n && line[i] != ',') {
+        if (line[i] == '"') return false;
+        cell.push_back(line[i++]);
+      }
+    }
+    cells->push_back(cell);
+    if (i >= n) break;
+    ++i;  // the comma
+  }
+  return true;
+}
+
+}  // namespace enrol

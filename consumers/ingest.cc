@@ -1,0 +1,180 @@
+#include "consumers/ingest.h"
+
+#include <deque>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "consumers/feed_reader.h"
+#include "consumers/validate.h"
+
+namespace enrol {
+namespace {
+
+struct Batch {
+  std::vector<v1::Event> events;
+  std::vector<v1::DeadLetter> rejects;
+  // Raw text, file and line of each event, for a conflict's dead letter.
+  std::vector<std::string> texts;
+};
+
+// A bounded queue of batches between the reader thread and the appender.
+class BatchQueue {
+ public:
+  explicit BatchQueue(size_t capacity) : capacity_(capacity) {}
+
+  // false when the consumer has stopped.
+  bool Push(Batch b) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](BatchQueue* q) { return q->q_.size() < q->capacity_ || q->stopped_; }, this));
+    if (stopped_) return false;
+    q_.push_back(std::move(b));
+    return true;
+  }
+  void Close(absl::Status s) {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    status_ = std::move(s);
+  }
+  void Stop() {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+  }
+  // nullopt at the end; *status says why it ended.
+  std::optional<Batch> Pop(absl::Status* status) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(+[](BatchQueue* q) { return !q->q_.empty() || q->closed_; }, this));
+    if (q_.empty()) {
+      *status = status_;
+      return std::nullopt;
+    }
+    Batch b = std::move(q_.front());
+    q_.pop_front();
+    return b;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::deque<Batch> q_;
+  size_t capacity_;
+  bool closed_ = false;
+  bool stopped_ = false;
+  absl::Status status_;
+};
+
+v1::DeadLetter Letter(v1::Source source, const RawRecord& r, const std::string& reason) {
+  v1::DeadLetter d;
+  d.set_source(source);
+  d.set_file(r.file);
+  d.set_line(r.line);
+  d.set_record(r.text);
+  d.set_reason(reason);
+  if (const RawField* id = r.Find("record_id"); id != nullptr && id->kind == RawField::Kind::kString) {
+    d.set_record_id(id->value);
+  }
+  return d;
+}
+
+absl::Status ReadAll(v1::Source source, const std::vector<std::string>& files,
+                     const ProfileSet& profiles, size_t batch_records, BatchQueue* queue) {
+  Batch batch;
+  auto flush = [&]() {
+    if (batch.events.empty() && batch.rejects.empty()) return true;
+    bool ok = queue->Push(std::move(batch));
+    batch = Batch();
+    return ok;
+  };
+  for (const std::string& path : files) {
+    auto reader = FeedReader::Open(path);
+    if (!reader.ok()) return reader.status();
+    RawRecord r;
+    for (;;) {
+      auto more = (*reader)->Next(&r);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      auto event = ToEvent(source, r, profiles);
+      if (event.ok()) {
+        event->mutable_origin()->set_file(r.file);
+        event->mutable_origin()->set_line(r.line);
+        batch.events.push_back(std::move(*event));
+        batch.texts.push_back(r.text);
+      } else {
+        batch.rejects.push_back(Letter(source, r, std::string(event.status().message())));
+      }
+      if (batch.events.size() + batch.rejects.size() >= batch_records && !flush()) {
+        return absl::CancelledError("ingest stopped");
+      }
+    }
+  }
+  flush();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<IngestCounts> IngestFiles(Log* log, DeadLetterStore* dead, v1::Source source,
+                                         const std::vector<std::string>& files,
+                                         const ProfileSet& profiles, const IngestOptions& options) {
+  // Open every file first, so a missing one fails before anything is ingested.
+  for (const std::string& path : files) {
+    auto reader = FeedReader::Open(path);
+    if (!reader.ok()) return reader.status();
+  }
+  BatchQueue queue(2);
+  std::thread reader([&] {
+    absl::Status s = ReadAll(source, files, profiles, options.batch_records, &queue);
+    queue.Close(s);
+  });
+  IngestCounts counts;
+  absl::Status result;
+  std::vector<AppendResult> results;
+  for (;;) {
+    absl::Status end;
+    std::optional<Batch> batch = queue.Pop(&end);
+    if (!batch) {
+      result = end;
+      break;
+    }
+    if (!batch->events.empty()) {
+      result = log->Append(batch->events, &results);
+      if (!result.ok()) break;
+      for (size_t i = 0; i < results.size(); ++i) {
+        switch (results[i].kind) {
+          case AppendResult::Kind::kAppended: ++counts.accepted; break;
+          case AppendResult::Kind::kDuplicate: ++counts.duplicates; break;
+          case AppendResult::Kind::kConflict: {
+            const v1::Event& e = batch->events[i];
+            v1::DeadLetter d;
+            d.set_source(source);
+            d.set_file(e.origin().file());
+            d.set_line(e.origin().line());
+            d.set_record_id(e.record_id());
+            d.set_record(batch->texts[i]);
+            d.set_reason(absl::StrCat("record_id: conflicting duplicate: ", e.record_id(),
+                                      " was ingested before with different content (partition ",
+                                      results[i].partition.value, ", offset ",
+                                      results[i].offset.value, ")"));
+            batch->rejects.push_back(std::move(d));
+            break;
+          }
+        }
+      }
+    }
+    result = dead->Put(batch->rejects);
+    if (!result.ok()) break;
+    counts.rejected += static_cast<int64_t>(batch->rejects.size());
+    if (options.after_batch) {
+      result = options.after_batch();
+      if (!result.ok()) break;
+    }
+    if (options.progress) options.progress(counts);
+  }
+  queue.Stop();
+  reader.join();
+  if (!result.ok()) return result;
+  return counts;
+}
+
+}  // namespace enrol

@@ -1,0 +1,46 @@
+// Feed ingest: reads feed files, validates every record, appends the good ones
+// to the log and keeps the bad ones in the dead-letter store. A bad record
+// never stops a batch. Reading and validation run on their own thread, one
+// bounded batch ahead of the appends, so memory does not grow with the input.
+//
+// IngestFiles is thread-compatible: one call per log at a time.
+#ifndef ENROL_CONSUMERS_INGEST_H_
+#define ENROL_CONSUMERS_INGEST_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ledger/log.h"
+#include "projections/profiles.h"
+
+namespace enrol {
+
+struct IngestCounts {
+  int64_t accepted = 0;    // appended now
+  int64_t duplicates = 0;  // already in the log with the same content
+  int64_t rejected = 0;    // kept in the dead-letter store
+  int64_t records() const { return accepted + duplicates + rejected; }
+};
+
+struct IngestOptions {
+  size_t batch_records = 8192;
+  // Called after each batch is durable (e.g. to move it into projections).
+  std::function<absl::Status()> after_batch;
+  // Called after each batch with the running counts.
+  std::function<void(const IngestCounts&)> progress;
+};
+
+// Ingests `files` ("-" = stdin) of one source. Returns an error only for
+// faults that stop the run (unreadable file, storage fault): counts up to the
+// last durable batch are then lost to the caller but not to the ledger, and
+// running the same command again completes it.
+absl::StatusOr<IngestCounts> IngestFiles(Log* log, DeadLetterStore* dead, v1::Source source,
+                                         const std::vector<std::string>& files,
+                                         const ProfileSet& profiles, const IngestOptions& options);
+
+}  // namespace enrol
+
+#endif  // ENROL_CONSUMERS_INGEST_H_
