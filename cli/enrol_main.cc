@@ -10,6 +10,7 @@
 // --data-dir DIR (default ./enrol-data) selects the embedded store.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -34,6 +35,7 @@
 #include "projections/facts.h"
 #include "projections/person_model.h"
 #include "projections/projector.h"
+#include "projections/query_service.h"
 #include "projections/state_store.h"
 
 ABSL_FLAG(std::string, data_dir, "./enrol-data", "embedded store directory");
@@ -161,60 +163,6 @@ int Ingest(const std::vector<std::string>& files) {
   return 0;
 }
 
-// The person's facts: the projection plus any event the projection has not
-// applied yet (after an interrupted ingest), so answers reflect every
-// acknowledged event.
-struct Person {
-  PersonFacts facts;
-  std::optional<v1::PersonState> state;
-  bool found = false;
-  bool pending = false;  // facts include unapplied log events
-};
-
-absl::StatusOr<Person> LoadPerson(const std::string& id, std::optional<int64_t> as_of) {
-  if (auto s = ValidateIdNumber(id); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--id: ", s.message()));
-  }
-  auto log = EmbeddedLog::Open(LogDir(), {.read_only = true});
-  if (!log.ok()) return log.status();
-  auto store = StateStore::Open(StateDir(), /*read_only=*/true);
-  std::vector<v1::Event> events;
-  Person person;
-  Partition p{PartitionForKey(id, (*log)->partitions())};
-  Offset applied{0};
-  if (store.ok()) {
-    auto st = (*store)->Get(id);
-    if (!st.ok()) return st.status();
-    person.state = std::move(*st);
-    if (person.state) {
-      for (const v1::Event& e : person.state->facts()) events.push_back(e);
-    }
-    auto a = (*store)->AppliedOffset(p);
-    if (!a.ok()) return a.status();
-    applied = *a;
-  } else if (store.status().code() != absl::StatusCode::kNotFound) {
-    return store.status();
-  }
-  auto end = (*log)->EndOffset(p);
-  if (!end.ok()) return end.status();
-  if (applied < *end) {
-    std::vector<LogEntry> entries;
-    if (auto s = (*log)->Read(p, applied, static_cast<size_t>(end->value - applied.value), &entries); !s.ok()) {
-      return s;
-    }
-    for (LogEntry& e : entries) {
-      if (e.event.person() == id) {
-        events.push_back(std::move(e.event));
-        person.pending = true;
-      }
-    }
-  }
-  person.found = !events.empty();
-  person.facts = CollectFacts(id, events, as_of);
-  if (as_of && person.facts.empty()) person.found = false;
-  return person;
-}
-
 int NotFound() {
   std::printf("{\"error\":\"not_found\"}\n");
   return kExitNotFound;
@@ -233,19 +181,12 @@ int Query() {
   if (year < 1950 || year > 2200) return Usage("query: --year is out of range");
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
-  auto person = LoadPerson(id, *as_of);
-  if (!person.ok()) return Fail(person.status());
-  if (!person->found) return NotFound();
-  // The stored projection answers when it is current; otherwise evaluate.
-  const v1::PersonState* st = person->state ? &*person->state : nullptr;
-  if (st != nullptr && !*as_of && !person->pending && year >= st->first_year() &&
-      year < st->first_year() + st->years_size()) {
-    std::printf("%s\n", ToJson(st->years(year - st->first_year())).c_str());
-    return 0;
-  }
-  auto years = EvaluatePerson(person->facts, *profiles, year, year);
-  if (!years.ok()) return Fail(years.status());
-  std::printf("%s\n", ToJson((*years)[0]).c_str());
+  auto service = QueryService::Open(absl::GetFlag(FLAGS_data_dir), &*profiles);
+  if (!service.ok()) return Fail(service.status());
+  auto answer = (*service)->Query(id, year, *as_of);
+  if (!answer.ok()) return Fail(answer.status());
+  if (!*answer) return NotFound();
+  std::printf("%s\n", ToJson(**answer).c_str());
   return 0;
 }
 
@@ -259,12 +200,12 @@ int Covered() {
   if (!as_of.ok()) return Fail(as_of.status());
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
-  auto person = LoadPerson(id, *as_of);
-  if (!person.ok()) return Fail(person.status());
-  if (!person->found) return NotFound();
-  auto c = EvaluateCoverage(person->facts, *profiles, *day);
-  if (!c.ok()) return Fail(c.status());
-  std::printf("%s\n", ToJson(*c).c_str());
+  auto service = QueryService::Open(absl::GetFlag(FLAGS_data_dir), &*profiles);
+  if (!service.ok()) return Fail(service.status());
+  auto answer = (*service)->Covered(id, *day, *as_of);
+  if (!answer.ok()) return Fail(answer.status());
+  if (!*answer) return NotFound();
+  std::printf("%s\n", ToJson(**answer).c_str());
   return 0;
 }
 
@@ -358,9 +299,23 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   // Parse the flags after the command; positional arguments remain.
+  // The contract's flags are hyphenated (--data-dir, --as-of); absl flag
+  // names are identifiers, so --a-b is read as --a_b.
+  std::vector<std::string> storage;
+  storage.reserve(argc);
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.size() > 2 && a[0] == '-' && a[1] == '-') {
+      size_t end = a.find('=');
+      for (size_t k = 2; k < std::min(end, a.size()); ++k) {
+        if (a[k] == '-') a[k] = '_';
+      }
+    }
+    storage.push_back(std::move(a));
+  }
   std::vector<char*> args;
   args.push_back(argv[0]);
-  for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+  for (auto& a : storage) args.push_back(a.data());
   std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   std::vector<std::string> positional(rest.begin() + 1, rest.end());
   if (command == "ingest") return enrol::Ingest(positional);

@@ -1,0 +1,102 @@
+#include "projections/query_service.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/hashing.h"
+#include "common/ids.h"
+#include "projections/facts.h"
+#include "projections/person_model.h"
+
+namespace enrol {
+
+struct QueryService::Person {
+  PersonFacts facts;
+  std::optional<v1::PersonState> state;
+  bool found = false;
+  bool pending = false;  // facts include events the projection has not applied
+};
+
+absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Open(const std::string& data_dir,
+                                                                 const ProfileSet* profiles) {
+  auto log = EmbeddedLog::Open(data_dir + "/log", {.read_only = true});
+  if (!log.ok()) return log.status();
+  std::unique_ptr<StateStore> state;
+  auto store = StateStore::Open(data_dir + "/state", /*read_only=*/true);
+  if (store.ok()) {
+    state = std::move(*store);
+  } else if (store.status().code() != absl::StatusCode::kNotFound) {
+    return store.status();
+  }
+  return std::unique_ptr<QueryService>(new QueryService(std::move(*log), std::move(state), profiles));
+}
+
+QueryService::QueryService(std::unique_ptr<EmbeddedLog> log, std::unique_ptr<StateStore> state,
+                           const ProfileSet* profiles)
+    : log_(std::move(log)), state_(std::move(state)), profiles_(profiles) {}
+
+absl::StatusOr<QueryService::Person> QueryService::Load(const std::string& id,
+                                                        std::optional<int64_t> as_of_us) {
+  if (auto s = ValidateIdNumber(id); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--id: ", s.message()));
+  }
+  Person person;
+  std::vector<v1::Event> events;
+  Partition p{PartitionForKey(id, log_->partitions())};
+  Offset applied{0};
+  if (state_ != nullptr) {
+    auto st = state_->Get(id);
+    if (!st.ok()) return st.status();
+    person.state = std::move(*st);
+    if (person.state) events.assign(person.state->facts().begin(), person.state->facts().end());
+    auto a = state_->AppliedOffset(p);
+    if (!a.ok()) return a.status();
+    applied = *a;
+  }
+  auto end = log_->EndOffset(p);
+  if (!end.ok()) return end.status();
+  if (applied < *end) {
+    std::vector<LogEntry> entries;
+    if (auto s = log_->Read(p, applied, static_cast<size_t>(end->value - applied.value), &entries);
+        !s.ok()) {
+      return s;
+    }
+    for (LogEntry& e : entries) {
+      if (e.event.person() == id) {
+        events.push_back(std::move(e.event));
+        person.pending = true;
+      }
+    }
+  }
+  person.facts = CollectFacts(id, events, as_of_us);
+  person.found = !events.empty() && !person.facts.empty();
+  return person;
+}
+
+absl::StatusOr<std::optional<v1::PersonYear>> QueryService::Query(const std::string& id, int year,
+                                                                  std::optional<int64_t> as_of_us) {
+  auto person = Load(id, as_of_us);
+  if (!person.ok()) return person.status();
+  if (!person->found) return std::optional<v1::PersonYear>();
+  // The stored projection answers when it is current; otherwise evaluate.
+  const v1::PersonState* st = person->state ? &*person->state : nullptr;
+  if (st != nullptr && !as_of_us && !person->pending && year >= st->first_year() &&
+      year < st->first_year() + st->years_size()) {
+    return std::optional<v1::PersonYear>(st->years(year - st->first_year()));
+  }
+  auto years = EvaluatePerson(person->facts, *profiles_, year, year);
+  if (!years.ok()) return years.status();
+  return std::optional<v1::PersonYear>(std::move((*years)[0]));
+}
+
+absl::StatusOr<std::optional<v1::Coverage>> QueryService::Covered(const std::string& id, Date day,
+                                                                  std::optional<int64_t> as_of_us) {
+  auto person = Load(id, as_of_us);
+  if (!person.ok()) return person.status();
+  if (!person->found) return std::optional<v1::Coverage>();
+  auto c = EvaluateCoverage(person->facts, *profiles_, day);
+  if (!c.ok()) return c.status();
+  return std::optional<v1::Coverage>(std::move(*c));
+}
+
+}  // namespace enrol
