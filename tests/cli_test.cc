@@ -1,0 +1,231 @@
+// The command line as a user runs it: contract JSON shapes and exit codes,
+// dead letters, as-of answers, replay digests, and a real SIGKILL of
+// `enrol ingest` part-way followed by the same command again.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "gtest/gtest.h"
+
+namespace enrol {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           absl::StrCat("cli-", ::getpid(), "-", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs `enrol ARGS` in the test directory.
+  Result Enrol(const std::string& args, const std::string& data = "data") {
+    std::string cmd = absl::StrCat("cd ", dir_.string(), " && ", ENROL_BINARY, " ", args,
+                                   " --data-dir ", data, " >out.txt 2>err.txt");
+    int status = std::system(cmd.c_str());
+    Result r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = Slurp(dir_ / "out.txt");
+    r.err = Slurp(dir_ / "err.txt");
+    return r;
+  }
+
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+
+  fs::path dir_;
+};
+
+constexpr char kPerson[] = "532501199001011239";
+
+std::string Pay(const std::string& rid, const std::string& id, int period, const std::string& paid_at,
+                const std::string& extra = "") {
+  return absl::StrCat("{\"record_id\":\"", rid, "\",\"id_number\":\"", id,
+                      "\",\"region\":\"532501\",\"scheme\":\"resident\",\"payer\":\"individual\",\"period\":\"",
+                      period, "\",\"amount\":\"400.00\",\"paid_at\":\"", paid_at, "\"", extra, "}\n");
+}
+
+TEST_F(CliTest, ContractQueryExample) {
+  Write("tax.jsonl", Pay("T1", kPerson, 2025, "2024-10-12T09:30:00+08:00") +
+                         Pay("T2", kPerson, 2026, "2025-10-12T09:30:00+08:00") +
+                         Pay("T3", kPerson, 2027, "2026-10-12T09:30:00+08:00"));
+  Result in = Enrol("ingest --source tax tax.jsonl");
+  ASSERT_EQ(in.exit_code, 0) << in.err;
+  EXPECT_EQ(in.out, "{\"accepted\":3,\"duplicates\":0,\"rejected\":0}\n");
+  Result q = Enrol(absl::StrCat("query --id ", kPerson, " --year 2027"));
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(q.out,
+            "{\"id_number\":\"532501199001011239\",\"region\":\"532500\",\"year\":2027,"
+            "\"resident\":{\"enrolled\":true,\"paid_on\":\"2026-10-12\",\"in_window\":true,"
+            "\"continuous_years\":3,\"break_years\":0,"
+            "\"waiting\":{\"exempt\":\"\",\"fixed_months\":0,\"variable_months\":0,\"repaired_months\":0,"
+            "\"total_months\":0,\"benefits_from\":\"2027-01-01\"},"
+            "\"critical_illness_cap\":{\"base\":400000,\"continuity_bonus\":0,\"zero_claim_bonus\":8000,"
+            "\"break_penalty\":0,\"effective\":408000,\"unlimited\":false}},"
+            "\"employee\":{\"enrolled\":false,\"months_paid\":0}}\n");
+  Result c = Enrol(absl::StrCat("covered --id ", kPerson, " --date 2027-06-01"));
+  ASSERT_EQ(c.exit_code, 0);
+  EXPECT_NE(c.out.find("{\"covered\":true,\"scheme\":\"resident\",\"reason\":"), std::string::npos) << c.out;
+}
+
+TEST_F(CliTest, UnknownPersonIsExitThree) {
+  Write("tax.jsonl", Pay("T1", kPerson, 2025, "2024-10-12T09:30:00+08:00"));
+  ASSERT_EQ(Enrol("ingest --source tax tax.jsonl").exit_code, 0);
+  Result q = Enrol("query --id 11010519491231002X --year 2025");
+  EXPECT_EQ(q.exit_code, 3);
+  EXPECT_EQ(q.out, "{\"error\":\"not_found\"}\n");
+  Result c = Enrol("covered --id 11010519491231002X --date 2025-03-01");
+  EXPECT_EQ(c.exit_code, 3);
+  Result bad = Enrol("query --id 123");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--id"), std::string::npos);
+}
+
+TEST_F(CliTest, BadRecordsAreKeptAndGoodOnesOfTheBatchApplied) {
+  Write("tax.jsonl", Pay("T1", kPerson, 2025, "2024-10-12T09:30:00+08:00") +
+                         Pay("T2", "532501199001011238", 2025, "2024-10-12T09:30:00+08:00") +
+                         "{not json\n" + Pay("T3", kPerson, 2026, "2025-10-12T09:30:00+08:00") +
+                         Pay("T1", kPerson, 2025, "2024-10-13T09:30:00+08:00"));
+  Result in = Enrol("ingest --source tax tax.jsonl");
+  ASSERT_EQ(in.exit_code, 0) << in.err;
+  EXPECT_EQ(in.out, "{\"accepted\":2,\"duplicates\":0,\"rejected\":3}\n");
+  Result rej = Enrol("rejects");
+  ASSERT_EQ(rej.exit_code, 0);
+  EXPECT_NE(rej.out.find("\"line\":2,\"record_id\":\"T2\",\"reason\":\"id_number: check digit"), std::string::npos) << rej.out;
+  EXPECT_NE(rej.out.find("\"line\":3,\"record_id\":\"\",\"reason\":\"record: is not a JSON object"), std::string::npos);
+  EXPECT_NE(rej.out.find("\"line\":5,\"record_id\":\"T1\",\"reason\":\"record_id: conflicting duplicate"), std::string::npos);
+  EXPECT_EQ(Enrol("rejects --source civil").out, "");
+  // Again: nothing new, dead letters not doubled.
+  EXPECT_EQ(Enrol("ingest --source tax tax.jsonl").out, "{\"accepted\":0,\"duplicates\":2,\"rejected\":3}\n");
+  Result again = Enrol("rejects --source tax");
+  EXPECT_EQ(std::count(again.out.begin(), again.out.end(), '\n'), 3);
+  Result q = Enrol(absl::StrCat("query --id ", kPerson, " --year 2026"));
+  EXPECT_NE(q.out.find("\"continuous_years\":2"), std::string::npos) << q.out;
+}
+
+TEST_F(CliTest, StdinAndCsv) {
+  Write("reg.csv",
+        "record_id,id_number,region,action,scheme,kind,effective,fee_waived,deemed_years,sex\n"
+        "R1,532501199001011239,532501,enrol,resident,,2025-01-01,,,\n");
+  EXPECT_EQ(Enrol("ingest --source registry reg.csv").out, "{\"accepted\":1,\"duplicates\":0,\"rejected\":0}\n");
+  Write("tax.jsonl", Pay("T1", kPerson, 2025, "2024-10-12T09:30:00+08:00"));
+  EXPECT_EQ(Enrol("ingest --source tax - < tax.jsonl").out, "{\"accepted\":1,\"duplicates\":0,\"rejected\":0}\n");
+}
+
+TEST_F(CliTest, AsOfAnswersFromFactsRecordedByThen) {
+  Write("a.jsonl", Pay("T1", kPerson, 2026, "2025-10-12T09:30:00+08:00"));
+  Write("b.jsonl", "{\"record_id\":\"T9\",\"id_number\":\"532501199001011239\",\"region\":\"532501\","
+                   "\"op\":\"refund\",\"refund_of\":\"T1\",\"paid_at\":\"2025-11-01T10:00:00+08:00\"}\n");
+  ASSERT_EQ(Enrol("ingest --source tax a.jsonl").exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto between = std::chrono::system_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_EQ(Enrol("ingest --source tax b.jsonl").exit_code, 0);
+  std::time_t t = std::chrono::system_clock::to_time_t(between);
+  char ts[64];
+  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  Result now = Enrol(absl::StrCat("query --id ", kPerson, " --year 2026"));
+  Result then = Enrol(absl::StrCat("query --id ", kPerson, " --year 2026 --as-of ", ts));
+  EXPECT_NE(now.out.find("\"enrolled\":false"), std::string::npos) << now.out;
+  EXPECT_NE(then.out.find("\"enrolled\":true"), std::string::npos) << then.out;
+  Result before_all = Enrol(absl::StrCat("query --id ", kPerson, " --as-of 2000-01-01T00:00:00+08:00"));
+  EXPECT_EQ(before_all.exit_code, 3);
+  Result replay_then = Enrol(absl::StrCat("replay --as-of ", ts));
+  EXPECT_NE(replay_then.out.find("\"events\":1,"), std::string::npos) << replay_then.out;
+  Result replay_now = Enrol("replay");
+  EXPECT_NE(replay_now.out.find("\"events\":2,"), std::string::npos) << replay_now.out;
+}
+
+// A person of the big file: varied birth month and sequence, valid check digit.
+std::string BigId(int n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "532501%04d%02d%02d%03d", 1950 + (n / 1000) % 70, n % 12 + 1,
+                n % 28 + 1, n % 1000);
+  std::string first17 = buf;
+  return first17 + IdCheckCharacter(first17);
+}
+
+void WriteBigFeed(const fs::path& path, int records) {
+  std::ofstream out(path);
+  for (int i = 0; i < records; ++i) {
+    int person = i / 4;
+    int year = 2025 + i % 4;
+    out << Pay(absl::StrCat("T", i), BigId(person), year,
+               (i % 9 == 0) ? absl::StrCat(year, "-04-02T10:00:00+08:00")
+                            : absl::StrCat(year - 1, "-10-12T09:30:00+08:00"));
+    if (i % 5000 == 0) out << "{\"record_id\":\"X" << i << "\",\"bad\":1}\n";
+  }
+}
+
+TEST_F(CliTest, SigkillDuringIngestThenRerunEndsWithTheCleanDigest) {
+  WriteBigFeed(dir_ / "big.jsonl", 240000);
+  // The clean run.
+  Result clean = Enrol("ingest --source tax big.jsonl", "clean");
+  ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  Result clean_replay = Enrol("replay", "clean");
+  ASSERT_EQ(clean_replay.exit_code, 0);
+  Result clean_live = Enrol("digest", "clean");
+
+  // Kill the same ingest part-way, a few times, then run it to the end.
+  int killed = 0;
+  for (int round = 0; round < 3; ++round) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::chdir(dir_.c_str());
+      ::execl(ENROL_BINARY, ENROL_BINARY, "ingest", "--source", "tax", "big.jsonl", "--data-dir", "killed",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(400 + 300 * round));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status)) ++killed;
+  }
+  EXPECT_GE(killed, 1) << "the ingest finished before it could be killed; use a bigger file";
+  Result rerun = Enrol("ingest --source tax big.jsonl", "killed");
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  // Everything is there exactly once: what the killed runs appended shows up
+  // as duplicates.
+  EXPECT_NE(rerun.out.find("\"rejected\":48}"), std::string::npos) << rerun.out;
+  Result killed_live = Enrol("digest", "killed");
+  Result killed_replay = Enrol("replay", "killed");
+  ASSERT_EQ(killed_replay.exit_code, 0);
+  EXPECT_EQ(killed_replay.out, clean_replay.out);
+  // The live projection after the crash equals the replayed one.
+  EXPECT_EQ(killed_live.out, clean_live.out);
+  EXPECT_NE(clean_replay.out.find("\"events\":240000,\"persons\":60000,"), std::string::npos) << clean_replay.out;
+}
+
+}  // namespace
+}  // namespace enrol
