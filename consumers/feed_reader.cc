@@ -7,8 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/json.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace enrol {
 namespace {
@@ -116,43 +114,64 @@ absl::StatusOr<bool> FeedReader::Next(RawRecord* r) {
   r->text = std::move(line);
   r->fields.clear();
   r->parse_error.clear();
-  if (!IsValidUtf8(r->text)) {
+  if (!csv_) {
+    ParseJson(r);  // simdjson validates UTF-8
+  } else if (!IsValidUtf8(r->text)) {
     r->parse_error = "record: is not valid UTF-8";
-  } else if (csv_) {
-    ParseCsv(r);
   } else {
-    ParseJson(r);
+    ParseCsv(r);
   }
   return true;
 }
 
 void FeedReader::ParseJson(RawRecord* r) {
-  google::protobuf::Struct s;
-  google::protobuf::util::JsonParseOptions opts;
-  auto st = google::protobuf::util::JsonStringToMessage(r->text, &s, opts);
-  if (!st.ok()) {
-    std::string why(st.message().data(), st.message().size());
-    why = why.substr(0, why.find('\n'));
-    r->parse_error = absl::StrCat("record: is not a JSON object (", why, ")");
+  simdjson::dom::element doc;
+  auto err = json_.parse(r->text.data(), r->text.size(), /*realloc_if_needed=*/true).get(doc);
+  if (err) {
+    r->parse_error = err == simdjson::UTF8_ERROR
+                         ? "record: is not valid UTF-8"
+                         : absl::StrCat("record: is not a JSON object (", simdjson::error_message(err), ")");
     return;
   }
-  for (const auto& [name, v] : s.fields()) {
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj)) {
+    r->parse_error = "record: is not a JSON object";
+    return;
+  }
+  for (auto field : obj) {
     RawField f;
-    f.name = name;
-    switch (v.kind_case()) {
-      case google::protobuf::Value::kStringValue:
-        f.value = v.string_value();
+    f.name.assign(field.key.data(), field.key.size());
+    for (const RawField& seen : r->fields) {
+      if (seen.name == f.name) {
+        r->parse_error = absl::StrCat("record: field \"", f.name, "\" appears twice");
+        return;
+      }
+    }
+    simdjson::dom::element v = field.value;
+    switch (v.type()) {
+      case simdjson::dom::element_type::STRING: {
+        std::string_view sv = v.get_string().value_unsafe();
+        f.value.assign(sv.data(), sv.size());
         f.kind = RawField::Kind::kString;
         break;
-      case google::protobuf::Value::kNumberValue:
-        f.value = NumberText(v.number_value());
+      }
+      case simdjson::dom::element_type::INT64:
+        f.value = absl::StrCat(v.get_int64().value_unsafe());
         f.kind = RawField::Kind::kNumber;
         break;
-      case google::protobuf::Value::kBoolValue:
-        f.value = v.bool_value() ? "true" : "false";
+      case simdjson::dom::element_type::UINT64:
+        f.value = absl::StrCat(v.get_uint64().value_unsafe());
+        f.kind = RawField::Kind::kNumber;
+        break;
+      case simdjson::dom::element_type::DOUBLE:
+        f.value = NumberText(v.get_double().value_unsafe());
+        f.kind = RawField::Kind::kNumber;
+        break;
+      case simdjson::dom::element_type::BOOL:
+        f.value = v.get_bool().value_unsafe() ? "true" : "false";
         f.kind = RawField::Kind::kBool;
         break;
-      case google::protobuf::Value::kNullValue:
+      case simdjson::dom::element_type::NULL_VALUE:
         f.kind = RawField::Kind::kNull;
         break;
       default:

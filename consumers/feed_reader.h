@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "simdjson.h"
 
 namespace enrol {
 
@@ -63,6 +64,7 @@ class FeedReader {
   size_t cap_ = 0;
   std::string pending_;  // a line read while sniffing
   bool has_pending_ = false;
+  simdjson::dom::parser json_;
 };
 
 // Splits one CSV line (RFC 4180 quoting, no embedded line breaks).

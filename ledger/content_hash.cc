@@ -6,23 +6,31 @@
 
 namespace enrol {
 
-std::string ContentBytes(const v1::Event& event) {
-  v1::Event copy = event;
-  copy.clear_event_id();
-  copy.clear_recorded_at_us();
-  copy.clear_content_hash();
-  copy.clear_origin();
+std::string ContentBytes(v1::Event* event) {
+  // Serialize without the fields that are not content, without copying the
+  // event: lend it the empty values for the duration.
+  v1::Event& e = *event;
+  std::string event_id, hash;
+  e.mutable_event_id()->swap(event_id);
+  e.mutable_content_hash()->swap(hash);
+  const int64_t recorded = e.recorded_at_us();
+  e.clear_recorded_at_us();
+  v1::Origin* origin = e.has_origin() ? e.release_origin() : nullptr;
   std::string out;
   {
     google::protobuf::io::StringOutputStream stream(&out);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    copy.SerializeToCodedStream(&coded);
+    e.SerializeToCodedStream(&coded);
   }
+  e.mutable_event_id()->swap(event_id);
+  e.mutable_content_hash()->swap(hash);
+  e.set_recorded_at_us(recorded);
+  if (origin != nullptr) e.set_allocated_origin(origin);
   return out;
 }
 
-std::string ContentHash(const v1::Event& event) { return Sha256Of(ContentBytes(event)); }
+std::string ContentHash(v1::Event* event) { return Sha256Of(ContentBytes(event)); }
 
 const char* SourceName(v1::Source source) {
   switch (source) {

@@ -10,12 +10,13 @@
 namespace enrol {
 
 // SHA-256 of the event's deterministic serialization without event_id,
-// recorded_at_us, content_hash and origin.
-std::string ContentHash(const v1::Event& event);
+// recorded_at_us, content_hash and origin. The event is lent those fields'
+// empty values while it is serialized and is unchanged on return (so it must
+// not be read concurrently).
+std::string ContentHash(v1::Event* event);
 
-// The event's serialization without recorded time and origin: what a digest of
-// the facts covers.
-std::string ContentBytes(const v1::Event& event);
+// The event's serialization without those fields: what the hash covers.
+std::string ContentBytes(v1::Event* event);
 
 // "tax", "civil", "registry", "claims".
 const char* SourceName(v1::Source source);

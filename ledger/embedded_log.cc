@@ -125,8 +125,8 @@ absl::Status EmbeddedLog::Append(std::vector<v1::Event>& events,
       return absl::InvalidArgumentError(
           absl::StrCat("event ", i, " lacks source, record_id or person"));
     }
+    hashes[i] = ContentHash(&e);
     e.set_event_id(absl::StrCat(SourceName(e.source()), ":", e.record_id()));
-    hashes[i] = ContentHash(e);
     keys[i] = IndexKey(e.source(), e.record_id());
   }
   // Look the keys up in one MultiGet.
@@ -139,7 +139,10 @@ absl::Status EmbeddedLog::Append(std::vector<v1::Event>& events,
   std::vector<int64_t> next = next_;
   int64_t now_us = absl::ToUnixMicros(options_.clock());
   int64_t recorded = std::max(now_us, last_recorded_us_);
-  rocksdb::WriteBatch batch;
+  // Writes of this call, put into the batch in key order so the memtable's
+  // skiplist inserts reuse their search path.
+  std::vector<std::pair<std::string, std::string>> writes;
+  writes.reserve(events.size() * 2);
   // First occurrence in this call of each key, for duplicates within the call.
   std::unordered_map<std::string_view, size_t> first;
   for (size_t i = 0; i < events.size(); ++i) {
@@ -178,11 +181,14 @@ absl::Status EmbeddedLog::Append(std::vector<v1::Event>& events,
     value.append(hashes[i].data(), kHashPrefix);
     PutBigEndian32(&value, static_cast<uint32_t>(p));
     PutBigEndian64(&value, static_cast<uint64_t>(r.offset.value));
-    batch.Put(keys[i], value);
-    batch.Put(EventKey(p, r.offset.value), e.SerializeAsString());
+    writes.emplace_back(keys[i], std::move(value));
+    writes.emplace_back(EventKey(p, r.offset.value), e.SerializeAsString());
     first.emplace(keys[i], i);
   }
-  if (batch.Count() == 0) return absl::OkStatus();
+  if (writes.empty()) return absl::OkStatus();
+  std::sort(writes.begin(), writes.end());
+  rocksdb::WriteBatch batch;
+  for (const auto& [k, v] : writes) batch.Put(k, v);
   rocksdb::WriteOptions wo;
   wo.sync = true;
   if (auto s = FromRocks(db_->Write(wo, &batch), "append to log"); !s.ok()) return s;

@@ -1,5 +1,7 @@
 #include "projections/state_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/big_endian.h"
 #include "common/hashing.h"
@@ -90,7 +92,13 @@ absl::Status StateStore::Commit(
     const std::vector<std::pair<std::string, std::string>>& serialized_persons,
     const std::vector<std::pair<Partition, Offset>>& offsets) {
   rocksdb::WriteBatch batch;
-  for (const auto& [id, bytes] : serialized_persons) batch.Put(PersonKey(id), bytes);
+  // In key order, so the memtable's skiplist inserts reuse their search path.
+  std::vector<size_t> order(serialized_persons.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return serialized_persons[a].first < serialized_persons[b].first;
+  });
+  for (size_t i : order) batch.Put(PersonKey(serialized_persons[i].first), serialized_persons[i].second);
   for (const auto& [p, o] : offsets) {
     std::string v;
     PutBigEndian64(&v, static_cast<uint64_t>(o.value));
