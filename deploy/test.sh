@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, and runs every test with
+# ctest; then builds again with AddressSanitizer + UBSan and runs the tests
+# there too. Exit status 0 only when everything passes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/install-deps.sh
+
+echo "== build (RelWithDebInfo)"
+bash deploy/build.sh
+echo "== tests"
+ctest --test-dir build --output-on-failure -j "$(nproc)"
+
+if [ "${ENROL_SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "== build (AddressSanitizer + UBSan)"
+  BUILD_DIR=build-asan BUILD_TYPE=Debug bash deploy/build.sh -DENROL_SANITIZE=ON
+  echo "== tests under AddressSanitizer + UBSan"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+fi
