@@ -24,12 +24,21 @@ void First(std::optional<int>& slot, int year) {
 
 PersonFacts CollectFacts(const std::string& id_number, const std::vector<v1::Event>& events,
                          std::optional<int64_t> as_of_us) {
+  std::vector<const v1::Event*> ptrs;
+  ptrs.reserve(events.size());
+  for (const v1::Event& e : events) ptrs.push_back(&e);
+  return CollectFacts(id_number, ptrs, as_of_us);
+}
+
+PersonFacts CollectFacts(const std::string& id_number, const std::vector<const v1::Event*>& events,
+                         std::optional<int64_t> as_of_us) {
   PersonFacts f;
   f.id_number = id_number;
   std::set<std::string> refunded, reversed;
   std::vector<const v1::Event*> live;
   live.reserve(events.size());
-  for (const v1::Event& e : events) {
+  for (const v1::Event* ep : events) {
+    const v1::Event& e = *ep;
     if (as_of_us && e.recorded_at_us() > *as_of_us) continue;
     live.push_back(&e);
     if (e.has_refund()) refunded.insert(e.refund().refund_of());

@@ -77,6 +77,8 @@ struct PersonFacts {
 
 // Builds the facts of `id_number` from its events (any order). With as_of_us,
 // only events recorded at or before it count.
+PersonFacts CollectFacts(const std::string& id_number, const std::vector<const v1::Event*>& events,
+                         std::optional<int64_t> as_of_us = std::nullopt);
 PersonFacts CollectFacts(const std::string& id_number, const std::vector<v1::Event>& events,
                          std::optional<int64_t> as_of_us = std::nullopt);
 

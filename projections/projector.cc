@@ -68,7 +68,9 @@ void FoldPerson(const std::string& id_number, std::vector<v1::Event> events,
   facts->Clear();
   for (auto& e : all) *facts->Add() = std::move(e);
 
-  std::vector<v1::Event> view(state->facts().begin(), state->facts().end());
+  std::vector<const v1::Event*> view;
+  view.reserve(state->facts().size());
+  for (const v1::Event& e : state->facts()) view.push_back(&e);
   PersonFacts pf = CollectFacts(id_number, view);
   state->set_pool(pf.pool);
   state->clear_years();
@@ -150,6 +152,8 @@ absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const Profile
   std::atomic<int64_t> total{0};
   std::atomic<int64_t> folded_total{0};
   absl::Mutex progress_mu;
+  absl::Mutex digests_mu;
+  std::vector<std::pair<std::string, std::string>> digests;  // (person, PersonDigest)
   absl::Status s = ForEachPartition(log->partitions(), threads, [&](Partition p) -> absl::Status {
     // A person's events all live in one partition: gather them, then fold
     // each person once.
@@ -176,10 +180,13 @@ absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const Profile
       }
     }
     std::vector<std::pair<std::string, std::string>> out;
+    std::vector<std::pair<std::string, std::string>> mine;
     out.reserve(kRebuildCommitPersons);
+    mine.reserve(by_person.size());
     for (auto& [person, events] : by_person) {
       v1::PersonState state;
       FoldPerson(person, std::move(events), profiles, &state);
+      mine.emplace_back(person, PersonDigest(person, state));
       out.emplace_back(person, state.SerializeAsString());
       if (out.size() >= kRebuildCommitPersons) {
         if (auto st = fresh->Commit(out, {}); !st.ok()) return st;
@@ -187,14 +194,19 @@ absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const Profile
       }
     }
     folded_total += folded;
+    {
+      absl::MutexLock lock(&digests_mu);
+      for (auto& d : mine) digests.push_back(std::move(d));
+    }
     return fresh->Commit(out, {{p, at}});
   });
   if (!s.ok()) return s;
   if (auto st = fresh->Flush(); !st.ok()) return st;
-  auto digest = fresh->Digest();
-  if (!digest.ok()) return digest.status();
+  // The same digest StateStore::Digest computes by scanning, from the
+  // per-person digests taken while folding.
+  std::sort(digests.begin(), digests.end());
   RebuildResult r;
-  r.digest = *digest;
+  r.digest = CombineDigests(digests);
   r.events = folded_total.load();
   return r;
 }

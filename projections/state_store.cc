@@ -113,9 +113,10 @@ absl::Status StateStore::Flush() {
   return FromRocks(db_->Flush(rocksdb::FlushOptions()), "flush projection");
 }
 
-void DigestPerson(const std::string& id_number, const v1::PersonState& state, Sha256* h) {
-  h->Update(id_number);
-  for (const v1::Event& e : state.facts()) h->Update(e.content_hash());
+std::string PersonDigest(const std::string& id_number, const v1::PersonState& state) {
+  Sha256 h;
+  h.Update(id_number);
+  for (const v1::Event& e : state.facts()) h.Update(e.content_hash());
   std::string years;
   {
     google::protobuf::io::StringOutputStream stream(&years);
@@ -123,12 +124,24 @@ void DigestPerson(const std::string& id_number, const v1::PersonState& state, Sh
     coded.SetSerializationDeterministic(true);
     for (const v1::PersonYear& y : state.years()) y.SerializeToCodedStream(&coded);
   }
-  h->Update(years);
+  h.Update(years);
+  return h.Finish();
+}
+
+StateDigest CombineDigests(const std::vector<std::pair<std::string, std::string>>& persons) {
+  Sha256 h;
+  for (const auto& [id, digest] : persons) {
+    h.Update(id);
+    h.Update(digest);
+  }
+  StateDigest d;
+  d.persons = static_cast<int64_t>(persons.size());
+  d.hex = HexOf(h.Finish());
+  return d;
 }
 
 absl::StatusOr<StateDigest> StateStore::Digest() {
-  StateDigest d;
-  Sha256 h;
+  std::vector<std::pair<std::string, std::string>> persons;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   const std::string prefix(1, kPersonTag);
   v1::PersonState state;
@@ -137,12 +150,11 @@ absl::StatusOr<StateDigest> StateStore::Digest() {
       return absl::DataLossError("a projection does not parse");
     }
     std::string id(it->key().data() + 1, it->key().size() - 1);
-    DigestPerson(id, state, &h);
-    ++d.persons;
+    std::string digest = PersonDigest(id, state);
+    persons.emplace_back(std::move(id), std::move(digest));
   }
   if (!it->status().ok()) return FromRocks(it->status(), "read projection");
-  d.hex = HexOf(h.Finish());
-  return d;
+  return CombineDigests(persons);
 }
 
 }  // namespace enrol

@@ -60,9 +60,13 @@ class StateStore {
   bool bulk_;
 };
 
-// The digest contribution of one person: key, each fact's content hash (not
-// its recorded time or origin), and the derived years.
-void DigestPerson(const std::string& id_number, const v1::PersonState& state, class Sha256* h);
+// The digest of one person: SHA-256 over the ID, each fact's content hash
+// (not its recorded time or origin), and the derived years.
+std::string PersonDigest(const std::string& id_number, const v1::PersonState& state);
+
+// The store's digest: SHA-256 over (ID, PersonDigest) of every person in ID
+// order. `persons` must be sorted by ID.
+StateDigest CombineDigests(const std::vector<std::pair<std::string, std::string>>& persons);
 
 }  // namespace enrol
 
