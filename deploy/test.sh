@@ -13,7 +13,7 @@ ctest --test-dir build --output-on-failure -j "$(nproc)"
 
 if [ "${ENROL_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== build (AddressSanitizer + UBSan)"
-  BUILD_DIR=build-asan BUILD_TYPE=Debug bash deploy/build.sh -DENROL_SANITIZE=ON
+  BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo bash deploy/build.sh -DENROL_SANITIZE=ON
   echo "== tests under AddressSanitizer + UBSan"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
