@@ -45,9 +45,25 @@ std::string FormatYmd(int32_t ymd) { return ymd == 0 ? std::string() : FormatDat
 absl::TimeZone Cst() { return absl::FixedTimeZone(8 * 3600); }
 
 std::optional<absl::Time> ParseTimestamp(std::string_view s) {
-  // Require a date, a 'T', a time and an offset.
+  // RFC 3339: YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM).
   if (s.size() < 20 || (s[10] != 'T' && s[10] != 't')) return std::nullopt;
   if (!ParseDate(s.substr(0, 10))) return std::nullopt;
+  auto digit = [&](size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; };
+  if (!digit(11) || !digit(12) || s[13] != ':' || !digit(14) || !digit(15) || s[16] != ':' ||
+      !digit(17) || !digit(18)) {
+    return std::nullopt;
+  }
+  size_t i = 19;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digit(i)) return std::nullopt;
+    while (digit(i)) ++i;
+  }
+  std::string_view zone = s.substr(i);
+  const bool utc = zone == "Z" || zone == "z";
+  const bool offset = zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && digit(i + 1) &&
+                      digit(i + 2) && zone[3] == ':' && digit(i + 4) && digit(i + 5);
+  if (!utc && !offset) return std::nullopt;
   absl::Time t;
   std::string err;
   if (!absl::ParseTime(absl::RFC3339_full, std::string(s), &t, &err)) return std::nullopt;

@@ -96,16 +96,23 @@ absl::StatusOr<bool> FeedReader::Next(RawRecord* r) {
       csv_ = line.find_first_not_of(" \t") == std::string::npos ||
              line[line.find_first_not_of(" \t")] != '{';
     }
-    if (csv_ && header_.empty()) {
-      if (!SplitCsvLine(line, &header_) || header_.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path_, ":", line_no_, ": the CSV header row is malformed"));
+    if (csv_ && header_.empty() && header_error_.empty()) {
+      // A header that cannot be used makes every row of the file a reject
+      // (the header line too), so nothing is lost and the batch goes on.
+      if (!IsValidUtf8(line) || !SplitCsvLine(line, &header_) || header_.empty()) {
+        header_error_ = "record: the CSV header row (line 1) is malformed";
       }
-      for (auto& h : header_) {
+      for (size_t i = 0; i < header_.size() && header_error_.empty(); ++i) {
+        std::string& h = header_[i];
         size_t b = h.find_first_not_of(' '), e = h.find_last_not_of(' ');
         h = b == std::string::npos ? std::string() : h.substr(b, e - b + 1);
+        if (h.empty()) header_error_ = absl::StrCat("record: CSV header column ", i + 1, " has no name");
+        for (size_t j = 0; j < i && header_error_.empty(); ++j) {
+          if (header_[j] == h) header_error_ = absl::StrCat("record: CSV header names \"", h, "\" twice");
+        }
       }
-      continue;
+      if (header_error_.empty()) continue;
+      header_.clear();
     }
     break;
   }
@@ -114,7 +121,9 @@ absl::StatusOr<bool> FeedReader::Next(RawRecord* r) {
   r->text = std::move(line);
   r->fields.clear();
   r->parse_error.clear();
-  if (!csv_) {
+  if (!header_error_.empty()) {
+    r->parse_error = header_error_;
+  } else if (!csv_) {
     ParseJson(r);  // simdjson validates UTF-8
   } else if (!IsValidUtf8(r->text)) {
     r->parse_error = "record: is not valid UTF-8";

@@ -59,6 +59,7 @@ class FeedReader {
   bool csv_;
   bool sniffed_ = false;
   std::vector<std::string> header_;
+  std::string header_error_;  // set when the CSV header is unusable
   int64_t line_no_ = 0;
   char* buf_ = nullptr;
   size_t cap_ = 0;

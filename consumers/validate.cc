@@ -222,10 +222,29 @@ absl::Status Tax(const Fields& f, const std::string& record_id, v1::Event* e) {
     }
     ENROL_ASSIGN(amount, f.OptionalAmount("amount"));
     if (amount) r->set_amount_fen(*amount);
+    // The rest is optional on a refund, but what is given must be right.
     ENROL_ASSIGN(scheme, f.Text("scheme"));
     if (scheme) {
       ENROL_ASSIGN(s, f.Enum("scheme", {"resident", "employee"}));
       r->set_scheme(SchemeOf(s));
+    }
+    ENROL_ASSIGN(payer_text, f.Text("payer"));
+    if (payer_text) {
+      ENROL_ASSIGN(payer, f.Enum("payer", {"individual", "employer", "flexible", "subsidy", "unemployment_fund"}));
+      r->set_payer(PayerOf(payer));
+    }
+    ENROL_ASSIGN(purpose_text, f.Text("purpose"));
+    if (purpose_text) {
+      ENROL_ASSIGN(purpose, f.Enum("purpose", {"regular", "makeup", "repair"}));
+      r->set_purpose(PurposeOf(purpose));
+    }
+    ENROL_ASSIGN(period, f.Text("period"));
+    if (period) {
+      if (!scheme) return Bad("period", "needs scheme to be read (YYYY resident, YYYY-MM employee)");
+      int year = 0, month = 0;
+      ENROL_CHECK_OK(ParsePeriod(*period, *scheme == "employee", &year, &month));
+      r->set_period_year(year);
+      r->set_period_month(month);
     }
     return absl::OkStatus();
   }
@@ -377,6 +396,14 @@ absl::Status Claims(const Fields& f, const std::string& record_id, v1::Event* e)
     ENROL_ASSIGN(settled, f.OptionalTimestamp("settled_at"));
     if (service) r->set_service_date(ToYmd(*service));
     if (settled) r->set_settled_at(absl::ToUnixSeconds(*settled));
+    // The rest is optional on a reversal, but what is given must be right.
+    ENROL_ASSIGN(scheme, f.Text("scheme"));
+    if (scheme) ENROL_CHECK_OK(f.Enum("scheme", {"resident", "employee"}).status());
+    ENROL_ASSIGN(kind, f.Text("kind"));
+    if (kind) ENROL_CHECK_OK(f.Enum("kind", {"outpatient", "inpatient", "chronic"}).status());
+    for (const char* amount : {"total_cost", "basic_fund_paid", "critical_illness_paid"}) {
+      ENROL_CHECK_OK(f.OptionalAmount(amount).status());
+    }
     e->set_business_date(service ? ToYmd(*service) : settled ? ToYmd(CstDay(*settled)) : 0);
     return absl::OkStatus();
   }
