@@ -213,6 +213,7 @@ std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year) {
     const bool mechanism = y >= pol.mechanism_start_year();
     const Date jan1(y, 1, 1);
     v1::ResidentYear r;
+    r.mutable_waiting();  // printed even when not enrolled
     const int n = BreakRun(y);
     r.set_break_years(n);
     if (zb_reset_next) zb = 0;
@@ -246,23 +247,25 @@ std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year) {
         const Date start = in_window ? jan1 : en.on;
         const int unrepaired = std::max(fixed + variable, floor);
         const Date unrepaired_end = AddMonths(start, unrepaired);
+        // R4: repairs in payment order; each one paid before the wait (as
+        // shortened so far) ends takes a month off v. A later one changes
+        // nothing, and cover never starts before the day after the last
+        // repair that shortened the wait.
         int repaired = 0;
-        std::optional<Date> last_effective;
+        int total = unrepaired;
+        Date end = unrepaired_end;
         if (variable > 0) {
-          std::vector<Date> repairs = Repairs(y - n, y - 1, unrepaired_end);
-          repaired = std::min<int>(static_cast<int>(repairs.size()), variable);
-          int current = unrepaired;
-          for (int i = 0; i < repaired; ++i) {
-            int next = std::max(fixed + variable - (i + 1), floor);
-            if (next < current) {
-              current = next;
-              last_effective = repairs[i];
+          for (const Date& paid : Repairs(y - n, y - 1, unrepaired_end)) {
+            if (repaired >= variable || paid >= end) break;
+            ++repaired;
+            const int shorter = std::max(fixed + variable - repaired, floor);
+            if (shorter < total) {
+              total = shorter;
+              end = std::max(AddMonths(start, total), paid + 1);
             }
           }
         }
-        const int total = std::max(fixed + variable - repaired, floor);
-        own = AddMonths(start, total);
-        if (last_effective && total < unrepaired) own = std::max(own, *last_effective + 1);
+        own = end;
         w->set_fixed_months(fixed);
         w->set_variable_months(variable);
         w->set_repaired_months(repaired);
