@@ -70,6 +70,7 @@ PersonFacts CollectFacts(const std::string& id_number, const std::vector<const v
         p.amount_fen = c.amount_fen();
         p.paid_on = D(c.paid_on());
         p.paid_at = c.paid_at();
+        p.pool = e.pool();
         f.payments.push_back(std::move(p));
         break;
       }

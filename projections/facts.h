@@ -24,6 +24,7 @@ struct PaymentFact {
   int64_t amount_fen = 0;
   Date paid_on;
   int64_t paid_at = 0;
+  std::string pool;  // pooling region the contribution was paid in
 };
 
 struct StatusFact {

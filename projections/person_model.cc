@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "projections/employee_rules.h"
 #include "projections/resident_rules.h"
 
 namespace enrol {
@@ -17,17 +18,6 @@ absl::StatusOr<const v1::PolicyProfile*> ProfileOf(const PersonFacts& facts,
         absl::StrCat("no policy profile for pool ", facts.pool, " of person ", facts.id_number));
   }
   return p;
-}
-
-v1::EmployeeYear EmployeeYearOf(const PersonFacts& f, int year) {
-  std::set<int> months;
-  for (const PaymentFact& p : f.payments) {
-    if (p.scheme == v1::EMPLOYEE && p.year == year && p.month >= 1) months.insert(p.month);
-  }
-  v1::EmployeeYear e;
-  e.set_enrolled(!months.empty());
-  e.set_months_paid(static_cast<int32_t>(months.size()));
-  return e;
 }
 
 }  // namespace
@@ -48,6 +38,7 @@ absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& fa
   if (!profile.ok()) return profile.status();
   std::vector<v1::ResidentYear> resident =
       EvaluateResident(facts, **profile, first_year, last_year);
+  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, **profile, last_year);
   std::vector<v1::PersonYear> out;
   out.reserve(resident.size());
   for (int y = first_year; y <= last_year; ++y) {
@@ -56,7 +47,7 @@ absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& fa
     py.set_region(facts.pool);
     py.set_year(y);
     *py.mutable_resident() = std::move(resident[y - first_year]);
-    *py.mutable_employee() = EmployeeYearOf(facts, y);
+    *py.mutable_employee() = EvaluateEmployeeYear(facts, **profile, timeline, y);
   }
   return out;
 }
@@ -100,16 +91,26 @@ absl::StatusOr<v1::Coverage> EvaluateCoverage(const PersonFacts& facts, const Pr
   } else {
     resident_reason = absl::StrCat("not enrolled in the resident scheme for ", year);
   }
-  for (const PaymentFact& p : facts.payments) {
-    if (p.scheme == v1::EMPLOYEE && p.year == year && p.month == day.month()) {
+  auto profile = ProfileOf(facts, profiles);
+  if (!profile.ok()) return profile.status();
+  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, **profile, year);
+  const absl::CivilMonth month(day);
+  auto it = timeline.months.find(month);
+  const MonthCover cover = it == timeline.months.end() ? MonthCover::kNone : it->second;
+  std::string employee_reason;
+  switch (cover) {
+    case MonthCover::kCovered:
+    case MonthCover::kRetired:
       c.set_covered(true);
       c.set_scheme("employee");
-      c.set_reason(absl::StrCat("employee contribution for ", year, "-",
-                                (day.month() < 10 ? "0" : ""), day.month(), " (", p.record_id, ")"));
+      c.set_reason(cover == MonthCover::kRetired ? "employee scheme: covered as a retiree"
+                                                 : "employee scheme: covered for the month");
       return c;
-    }
+    case MonthCover::kWaiting: employee_reason = "employee scheme: in the waiting period"; break;
+    case MonthCover::kSuspended: employee_reason = "employee scheme: cover suspended for the month"; break;
+    case MonthCover::kNone: employee_reason = "no employee cover for the month"; break;
   }
-  c.set_reason(resident_reason + "; no employee contribution for that month");
+  c.set_reason(resident_reason + "; " + employee_reason);
   return c;
 }
 

@@ -91,7 +91,9 @@ TEST_F(CliTest, ContractQueryExample) {
             "\"total_months\":0,\"benefits_from\":\"2027-01-01\"},"
             "\"critical_illness_cap\":{\"base\":400000,\"continuity_bonus\":0,\"zero_claim_bonus\":8000,"
             "\"break_penalty\":0,\"effective\":408000,\"unlimited\":false}},"
-            "\"employee\":{\"enrolled\":false,\"months_paid\":0}}\n");
+            "\"employee\":{\"enrolled\":false,\"kind\":\"\",\"months_paid\":0,\"contribution_years\":0,"
+            "\"actual_years\":0,\"local_actual_years\":0,\"deemed_years\":0,\"required_years\":30,"
+            "\"retirement_eligible\":false,\"suspended\":[],\"benefits_from\":null,\"maternity_from\":null}}\n");
   Result c = Enrol(absl::StrCat("covered --id ", kPerson, " --date 2027-06-01"));
   ASSERT_EQ(c.exit_code, 0);
   EXPECT_NE(c.out.find("{\"covered\":true,\"scheme\":\"resident\",\"reason\":"), std::string::npos) << c.out;

@@ -1,0 +1,444 @@
+#include "projections/employee_rules.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "projections/profiles.h"
+
+namespace enrol {
+namespace {
+
+using Month = absl::CivilMonth;
+
+Date FirstDay(Month m) { return Date(m); }
+Date LastDay(Month m) { return Date(m + 1) - 1; }
+std::string MonthText(Month m) { return FormatDate(FirstDay(m)).substr(0, 7); }
+
+// What the contributions say about one month.
+struct MonthPay {
+  bool paid = false;    // a standing contribution exists
+  bool timely = false;  // paid by the end of the following month, not as a make-up
+  bool flexible = false;
+  Date first_paid;      // earliest payment date for the month
+  std::string record_id;
+  std::string pool;
+};
+
+std::map<Month, MonthPay> Payments(const PersonFacts& f) {
+  std::map<Month, MonthPay> pay;
+  for (const PaymentFact& p : f.payments) {  // sorted by payment date
+    if (p.scheme != v1::EMPLOYEE || p.month < 1) continue;
+    Month m(p.year, p.month);
+    MonthPay& mp = pay[m];
+    if (!mp.paid) {
+      mp.paid = true;
+      mp.first_paid = p.paid_on;
+      mp.record_id = p.record_id;
+      mp.flexible = p.payer == v1::FLEXIBLE;
+      mp.pool = p.pool;
+    }
+    if (p.purpose != v1::MAKEUP && p.paid_on <= LastDay(m + 1)) mp.timely = true;
+  }
+  return pay;
+}
+
+double Years(int64_t months) { return std::round(static_cast<double>(months) * 100.0 / 12.0) / 100.0; }
+
+struct YearsThrough {
+  int64_t actual = 0, local = 0, deemed = 0;
+};
+
+YearsThrough CountYears(const PersonFacts& f, const std::map<Month, MonthPay>& pay, int year) {
+  YearsThrough y;
+  for (const auto& [m, mp] : pay) {
+    if (m.year() > year) break;
+    ++y.actual;
+    if (mp.pool == f.pool) ++y.local;
+  }
+  for (const RegistryFact& r : f.registry) {
+    if ((r.action == v1::TRANSFER_IN || r.action == v1::RETIRE) && r.effective.year() <= year) {
+      y.deemed += r.deemed_months;
+    }
+  }
+  return y;
+}
+
+const RegistryFact* LastRetire(const PersonFacts& f) {
+  const RegistryFact* found = nullptr;
+  for (const RegistryFact& r : f.registry) {
+    if (r.action == v1::RETIRE) found = &r;
+  }
+  return found;
+}
+
+bool IsMale(const PersonFacts& f) {
+  const RegistryFact* retire = LastRetire(f);
+  if (retire != nullptr && retire->sex != v1::SEX_UNSPECIFIED) return retire->sex == v1::MALE;
+  return IsMaleId(f.id_number);
+}
+
+bool Eligible(const PersonFacts& f, const v1::PolicyProfile& profile,
+              const std::map<Month, MonthPay>& pay, int year, int* required_out = nullptr) {
+  const v1::EmployeePolicy& pol = VersionFor(profile, year).employee();
+  const RegistryFact* retire = LastRetire(f);
+  const int retirement_year = retire != nullptr ? static_cast<int>(retire->effective.year()) : year;
+  const int required = RequiredYears(pol, IsMale(f), retirement_year);
+  if (required_out != nullptr) *required_out = required;
+  YearsThrough y = CountYears(f, pay, year);
+  return Years(y.actual + y.deemed) >= required && Years(y.local) >= pol.required_local_years();
+}
+
+class Builder {
+ public:
+  Builder(const PersonFacts& f, const v1::PolicyProfile& profile, int horizon_year)
+      : f_(f), profile_(profile), pay_(Payments(f)),
+        end_(Month(std::max(horizon_year, f.max_year + 1), 12)) {}
+
+  EmployeeTimeline Build();
+
+ private:
+  const v1::EmployeePolicy& Policy(Month m) const {
+    return VersionFor(profile_, static_cast<int>(m.year())).employee();
+  }
+  void Set(Month from, Month to, MonthCover c) {
+    for (Month m = from; m <= to && m <= end_; ++m) t_.months[m] = c;
+  }
+  void Step(std::string rule, std::string says, std::vector<std::string> records) {
+    t_.steps.push_back({std::move(rule), std::move(says), std::move(records)});
+  }
+  bool Timely(Month m) const {
+    auto it = pay_.find(m);
+    return it != pay_.end() && it->second.timely;
+  }
+  bool Paid(Month m) const {
+    auto it = pay_.find(m);
+    return it != pay_.end() && it->second.paid;
+  }
+  const RegistryFact* TransferBefore(Month m) const {
+    const RegistryFact* found = nullptr;
+    for (const RegistryFact& r : f_.registry) {
+      if (r.action == v1::TRANSFER_IN && r.scheme == v1::EMPLOYEE && Month(r.effective) <= m) found = &r;
+    }
+    return found;
+  }
+  // E1/E3/E4: a first enrolment (or one after a long gap) at month a; returns
+  // the first covered month.
+  Month StartEpisode(Month a, bool first);
+  void ApplyRegistry();
+
+  const PersonFacts& f_;
+  const v1::PolicyProfile& profile_;
+  const std::map<Month, MonthPay> pay_;
+  const Month end_;
+  EmployeeTimeline t_;
+};
+
+Month Builder::StartEpisode(Month a, bool first) {
+  const MonthPay& mp = pay_.at(a);
+  const v1::EmployeePolicy& pol = Policy(a);
+  const RegistryFact* transfer = first ? TransferBefore(a) : nullptr;
+  if (transfer != nullptr && a - Month(transfer->effective) <= pol.transfer_window_months()) {
+    Step("E4", absl::StrCat("transferred in on ", FormatDate(transfer->effective), " and paid for ",
+                            MonthText(a), " within ", pol.transfer_window_months(),
+                            " months: no waiting, covered from ", FormatDate(FirstDay(a))),
+         {transfer->record_id, mp.record_id});
+    return a;
+  }
+  const char* rule = transfer != nullptr ? "E4" : first ? (mp.flexible ? "E3" : "E1") : (mp.flexible ? "E3" : "E2");
+  if (mp.flexible) {
+    Month paid_month(mp.first_paid);
+    Month start = std::max(a, paid_month + pol.flexible_waiting_months());
+    if (start > a) Set(a, start - 1, MonthCover::kWaiting);
+    Step(rule,
+         absl::StrCat("flexible worker's ", first ? "first enrolment" : "enrolment after a break of over 6 months",
+                      ": paid on ", FormatDate(mp.first_paid), " for ", MonthText(a), "; waiting ",
+                      pol.flexible_waiting_months(), " months from ", FormatDate(FirstDay(paid_month)),
+                      " to ", FormatDate(LastDay(start - 1)), ", covered from ", FormatDate(FirstDay(start))),
+         {mp.record_id});
+    return start;
+  }
+  Month start = pol.employer_cover_same_month() ? a : a + 1;
+  if (start > a) Set(a, start - 1, MonthCover::kWaiting);
+  Step(rule,
+       absl::StrCat("employer staff: first paid month ", MonthText(a), ", covered from ",
+                    FormatDate(FirstDay(start)),
+                    pol.employer_cover_same_month() ? " (the paid month itself)" : " (the month after)"),
+       {mp.record_id});
+  return start;
+}
+
+EmployeeTimeline Builder::Build() {
+  if (pay_.empty()) {
+    ApplyRegistry();
+    return std::move(t_);
+  }
+  const Month first = pay_.begin()->first;
+  const Month last_paid = pay_.rbegin()->first;
+  // Runs of months paid on time; the first paid month starts a run even when
+  // it was paid late. The months between runs are arrears.
+  std::vector<std::pair<Month, Month>> runs;
+  {
+    bool in_run = false;
+    Month start = first;
+    for (Month m = first; m <= last_paid + 1; ++m) {
+      bool t = m == first || Timely(m);
+      if (t && !in_run) {
+        in_run = true;
+        start = m;
+      } else if (!t && in_run) {
+        runs.emplace_back(start, m - 1);
+        in_run = false;
+      }
+    }
+  }
+  Month cover = StartEpisode(runs[0].first, /*first=*/true);
+  Set(cover, runs[0].second, MonthCover::kCovered);
+  for (size_t i = 1; i < runs.size(); ++i) {
+    const Month g = runs[i - 1].second + 1, h = runs[i].first - 1, next = runs[i].first;
+    const int64_t gap = h - g + 1;
+    bool made_up = true;
+    std::vector<std::string> ids;
+    for (Month m = g; m <= h; ++m) {
+      made_up = made_up && Paid(m);
+      if (Paid(m)) ids.push_back(pay_.at(m).record_id);
+    }
+    const MonthPay& resumed = pay_.at(next);
+    ids.push_back(resumed.record_id);
+    const bool flexible = pay_.at(runs[i - 1].second).flexible;
+    const v1::EmployeePolicy& pol = Policy(g);
+    const std::string gap_text = absl::StrCat(gap, " month", gap == 1 ? "" : "s", " unpaid (", MonthText(g),
+                                              gap > 1 ? absl::StrCat(" to ", MonthText(h)) : "", ")");
+    Month resume = next;
+    if (!flexible) {
+      if (gap < pol.arrears_break_months()) {
+        Set(g, h, MonthCover::kCovered);
+        Step("E2", absl::StrCat(gap_text, ": fewer than ", pol.arrears_break_months(), " make no break"), ids);
+      } else if (gap <= pol.arrears_backdate_months() && made_up) {
+        Set(g, h, MonthCover::kCovered);
+        Step("E2", absl::StrCat(gap_text, ": a break, paid up within ", pol.arrears_backdate_months(),
+                                " months: cover restored and backdated"), ids);
+      } else if (gap <= pol.arrears_backdate_months()) {
+        Set(g, h, MonthCover::kSuspended);
+        Step("E2", absl::StrCat(gap_text, ": a break, not paid up: suspended; cover again from ",
+                                FormatDate(FirstDay(next))), ids);
+      } else {
+        resume = std::max(next, Month(resumed.first_paid) + 1);
+        Set(g, resume - 1, MonthCover::kSuspended);
+        Step("E2", absl::StrCat(gap_text, ": over ", pol.arrears_backdate_months(),
+                                " months: the gap is never covered; paid again on ", FormatDate(resumed.first_paid),
+                                ", covered from ", FormatDate(FirstDay(resume))), ids);
+      }
+    } else {
+      if (gap <= pol.flexible_backdate_months() && made_up) {
+        Set(g, h, MonthCover::kCovered);
+        Step("E3", absl::StrCat(gap_text, ": resumed within ", pol.flexible_backdate_months(),
+                                " months with make-up: backdated"), ids);
+      } else if (gap <= pol.arrears_backdate_months()) {
+        resume = std::max(next, Month(resumed.first_paid) + 1);
+        Set(g, g, MonthCover::kCovered);
+        Set(g + 1, resume - 1, MonthCover::kSuspended);
+        Step("E3", absl::StrCat(gap_text, ": cover stopped from ", FormatDate(FirstDay(g + 1)),
+                                "; resumed on ", FormatDate(resumed.first_paid), ", covered from ",
+                                FormatDate(FirstDay(resume))), ids);
+      } else {
+        Set(g, g, MonthCover::kCovered);
+        Set(g + 1, h, MonthCover::kSuspended);
+        resume = StartEpisode(next, /*first=*/false);
+        if (resume > next) Set(next, resume - 1, MonthCover::kSuspended);
+      }
+    }
+    Set(resume, runs[i].second, MonthCover::kCovered);
+  }
+  // After the last run: uncovered (a flexible worker keeps the missed month).
+  const Month b = runs.back().second;
+  if (b < end_) {
+    const bool flexible = pay_.at(b).flexible;
+    if (flexible && t_.months.count(b) && t_.months[b] == MonthCover::kCovered) {
+      Set(b + 1, b + 1, MonthCover::kCovered);
+      Set(b + 2, end_, MonthCover::kSuspended);
+    } else {
+      Set(b + 1, end_, MonthCover::kSuspended);
+    }
+  }
+  ApplyRegistry();
+  return std::move(t_);
+}
+
+void Builder::ApplyRegistry() {
+  for (const RegistryFact& r : f_.registry) {
+    if (r.scheme != v1::EMPLOYEE) continue;
+    const Month from(r.effective);
+    if (r.action == v1::SUSPEND || r.action == v1::TERMINATE) {
+      // Until the next employee enrol or transfer_in.
+      Month until = end_;
+      for (const RegistryFact& later : f_.registry) {
+        if (later.scheme == v1::EMPLOYEE && later.effective > r.effective &&
+            (later.action == v1::ENROL || later.action == v1::TRANSFER_IN)) {
+          until = std::min(until, Month(later.effective) - 1);
+        }
+      }
+      for (Month m = from; m <= until; ++m) {
+        auto it = t_.months.find(m);
+        if (it != t_.months.end() && it->second != MonthCover::kNone) it->second = MonthCover::kSuspended;
+      }
+      Step("E2", absl::StrCat("the agency ", r.action == v1::SUSPEND ? "suspended" : "terminated",
+                              " employee cover from ", FormatDate(r.effective)),
+           {r.record_id});
+    }
+  }
+  const RegistryFact* retire = LastRetire(f_);
+  if (retire != nullptr) {
+    const int year = static_cast<int>(retire->effective.year());
+    int required = 0;
+    if (Eligible(f_, profile_, pay_, year, &required)) {
+      Set(Month(retire->effective) + 1, end_, MonthCover::kRetired);
+      Step("E6", absl::StrCat("retired on ", FormatDate(retire->effective), " with the required ", required,
+                              " years: covered as a retiree from ",
+                              FormatDate(FirstDay(Month(retire->effective) + 1))),
+           {retire->record_id});
+    } else {
+      Step("E6", absl::StrCat("retired on ", FormatDate(retire->effective), " without the required ", required,
+                              " years: cover continues only while contributions are paid"),
+           {retire->record_id});
+    }
+  }
+}
+
+}  // namespace
+
+int RequiredYears(const v1::EmployeePolicy& e, bool male, int retirement_year) {
+  if (!male) return e.required_years_women();
+  if (e.men_years_rise_from_year() > 0) {
+    if (retirement_year < e.men_years_rise_from_year()) return e.men_years_before_rise();
+    return std::min(e.required_years_men(),
+                    e.men_years_before_rise() + (retirement_year - e.men_years_rise_from_year() + 1));
+  }
+  return e.required_years_men();
+}
+
+EmployeeTimeline EvaluateEmployeeCover(const PersonFacts& facts, const v1::PolicyProfile& profile,
+                                       int horizon_year) {
+  return Builder(facts, profile, horizon_year).Build();
+}
+
+v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const v1::PolicyProfile& profile,
+                                      const EmployeeTimeline& timeline, int year,
+                                      std::vector<EmployeeStep>* steps) {
+  const std::map<Month, MonthPay> pay = Payments(f);
+  const v1::EmployeePolicy& pol = VersionFor(profile, year).employee();
+  v1::EmployeeYear e;
+  int paid = 0;
+  const MonthPay* last = nullptr;
+  std::vector<std::string> paid_ids;
+  for (const auto& [m, mp] : pay) {
+    if (m.year() != year) continue;
+    ++paid;
+    last = &mp;
+    paid_ids.push_back(mp.record_id);
+  }
+  e.set_months_paid(paid);
+  e.set_kind(last == nullptr ? "" : last->flexible ? "flexible" : "employer");
+
+  const Month jan(year, 1), dec(year, 12);
+  std::optional<Month> first_covered_ever;
+  for (const auto& [m, c] : timeline.months) {
+    if (c == MonthCover::kCovered || c == MonthCover::kRetired) {
+      first_covered_ever = m;
+      break;
+    }
+  }
+  std::optional<Month> first_in_year;
+  bool any_in_year = false;
+  for (Month m = jan; m <= dec; ++m) {
+    auto it = timeline.months.find(m);
+    if (it != timeline.months.end() && it->second != MonthCover::kNone) any_in_year = true;
+    if (timeline.Covered(m) && !first_in_year) first_in_year = m;
+  }
+  e.set_enrolled(paid > 0 || first_in_year.has_value() || any_in_year);
+  if (first_in_year) {
+    e.mutable_benefits_from()->set_string_value(FormatDate(FirstDay(*first_in_year)));
+  } else {
+    e.mutable_benefits_from()->set_null_value(google::protobuf::NULL_VALUE);
+  }
+  // Uncovered intervals of the year after cover began.
+  if (first_covered_ever) {
+    std::optional<Month> open;
+    for (Month m = std::max(jan, *first_covered_ever); m <= dec + 1; ++m) {
+      bool uncovered = m <= dec && !timeline.Covered(m);
+      if (uncovered && !open) open = m;
+      if (!uncovered && open) {
+        v1::Interval* iv = e.add_suspended();
+        iv->set_from(FormatDate(FirstDay(*open)));
+        iv->set_to(FormatDate(LastDay(m - 1)));
+        open.reset();
+      }
+    }
+  }
+
+  // E5: maternity from the month after 6 consecutive paid months (employer
+  // staff; flexible workers have no maternity insurance).
+  std::optional<Month> maternity;
+  std::vector<std::string> maternity_ids;
+  for (auto it = pay.begin(); it != pay.end();) {
+    if (it->second.flexible) {
+      ++it;
+      continue;
+    }
+    Month s = it->first, t = s;
+    std::vector<std::string> ids{it->second.record_id};
+    auto jt = std::next(it);
+    while (jt != pay.end() && jt->first == t + 1 && !jt->second.flexible) {
+      t = jt->first;
+      ids.push_back(jt->second.record_id);
+      ++jt;
+    }
+    const int need = pol.maternity_months();
+    if (t - s + 1 >= need && s + need <= dec && t + 1 >= jan) {
+      maternity = s + need;
+      ids.resize(static_cast<size_t>(need));
+      maternity_ids = ids;
+    }
+    it = jt;
+  }
+  if (maternity) {
+    e.mutable_maternity_from()->set_string_value(FormatDate(FirstDay(*maternity)));
+  } else {
+    e.mutable_maternity_from()->set_null_value(google::protobuf::NULL_VALUE);
+  }
+
+  // E6: contribution years through the year.
+  YearsThrough y = CountYears(f, pay, year);
+  e.set_actual_years(Years(y.actual));
+  e.set_local_actual_years(Years(y.local));
+  e.set_deemed_years(Years(y.deemed));
+  e.set_contribution_years(Years(y.actual + y.deemed));
+  int required = 0;
+  e.set_retirement_eligible(Eligible(f, profile, pay, year, &required));
+  e.set_required_years(required);
+
+  if (steps != nullptr) {
+    for (const EmployeeStep& s : timeline.steps) steps->push_back(s);
+    if (maternity) {
+      steps->push_back({"E5", absl::StrCat(pol.maternity_months(), " consecutive paid months: maternity cover from ",
+                                           FormatDate(FirstDay(*maternity))),
+                        maternity_ids});
+    }
+    const RegistryFact* retire = LastRetire(f);
+    steps->push_back(
+        {"E6",
+         absl::StrCat(y.actual, " paid months through ", year, " = ", Years(y.actual), " actual years (",
+                      Years(y.local), " in this pool) + ", Years(y.deemed), " deemed = ",
+                      Years(y.actual + y.deemed), "; required at retirement",
+                      retire != nullptr ? absl::StrCat(" in ", retire->effective.year()) : absl::StrCat(" in ", year),
+                      " for a ", IsMale(f) ? "man" : "woman", ": ", required,
+                      pol.required_local_years() > 0
+                          ? absl::StrCat(", with ", pol.required_local_years(), " local actual years")
+                          : std::string()),
+         paid_ids});
+  }
+  return e;
+}
+
+}  // namespace enrol

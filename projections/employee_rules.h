@@ -1,0 +1,64 @@
+// The employee-scheme rules E1-E6 of shared/DOMAIN.md as a pure function of a
+// person's facts and the region's profile: cover month by month (employer
+// start, arrears, flexible workers' waiting and resumption, transfers),
+// maternity, and contribution years against those required at retirement.
+// Thread-safe.
+#ifndef ENROL_PROJECTIONS_EMPLOYEE_RULES_H_
+#define ENROL_PROJECTIONS_EMPLOYEE_RULES_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "common/dates.h"
+#include "projections/facts.h"
+#include "proto/policy.pb.h"
+#include "proto/query.pb.h"
+
+namespace enrol {
+
+// Why a month is or is not covered.
+enum class MonthCover {
+  kNone,       // before the first enrolment, or after cover ended for good
+  kWaiting,    // E1 month of first payment (next-month start) or E3 waiting
+  kCovered,
+  kSuspended,  // E2/E3 arrears, registry suspend/terminate
+  kRetired,    // E6 covered as a retiree without contributions
+};
+
+struct EmployeeStep {
+  std::string rule;     // "E2"
+  std::string says;     // what was decided
+  std::vector<std::string> records;
+};
+
+struct EmployeeTimeline {
+  // Month status from the first employee fact to the horizon.
+  std::map<absl::CivilMonth, MonthCover> months;
+  // First covered day within a month that starts cover mid-month (transfers
+  // restored on the payment date keep whole months; so this is rare).
+  std::vector<EmployeeStep> steps;
+  bool Covered(absl::CivilMonth m) const {
+    auto it = months.find(m);
+    return it != months.end() &&
+           (it->second == MonthCover::kCovered || it->second == MonthCover::kRetired);
+  }
+};
+
+// Cover by month through the last month of `horizon_year`.
+EmployeeTimeline EvaluateEmployeeCover(const PersonFacts& facts, const v1::PolicyProfile& profile,
+                                       int horizon_year);
+
+// The `employee` object of `enrol query` for `year`.
+v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& facts, const v1::PolicyProfile& profile,
+                                      const EmployeeTimeline& timeline, int year,
+                                      std::vector<EmployeeStep>* steps = nullptr);
+
+// E6: the years required at retirement in `year` (men/women; local years).
+int RequiredYears(const v1::EmployeePolicy& e, bool male, int retirement_year);
+
+}  // namespace enrol
+
+#endif  // ENROL_PROJECTIONS_EMPLOYEE_RULES_H_
