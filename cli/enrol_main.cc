@@ -32,6 +32,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "ledger/content_hash.h"
 #include "ledger/embedded_log.h"
+#include "projections/audit.h"
 #include "projections/facts.h"
 #include "projections/person_model.h"
 #include "projections/projector.h"
@@ -190,6 +191,26 @@ int Query() {
   return 0;
 }
 
+int Explain() {
+  const std::string id = absl::GetFlag(FLAGS_id);
+  if (id.empty()) return Usage("explain: --id is required");
+  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
+  auto as_of = AsOf();
+  if (!as_of.ok()) return Fail(as_of.status());
+  int year = absl::GetFlag(FLAGS_year);
+  if (year == 0) year = CurrentYear();
+  if (year < 1950 || year > 2200) return Usage("explain: --year is out of range");
+  auto profiles = LoadProfiles();
+  if (!profiles.ok()) return Fail(profiles.status());
+  auto service = QueryService::Open(absl::GetFlag(FLAGS_data_dir), &*profiles);
+  if (!service.ok()) return Fail(service.status());
+  auto answer = (*service)->Explain(id, year, *as_of);
+  if (!answer.ok()) return Fail(answer.status());
+  if (!*answer) return NotFound();
+  std::printf("%s\n", ToJson(**answer).c_str());
+  return 0;
+}
+
 int Covered() {
   const std::string id = absl::GetFlag(FLAGS_id);
   if (id.empty()) return Usage("covered: --id is required");
@@ -225,6 +246,27 @@ int Rejects() {
                 static_cast<long long>(d.line()), JsonQuote(d.record_id()).c_str(),
                 JsonQuote(d.reason()).c_str(), JsonQuote(d.record()).c_str());
     return true;
+  });
+  if (!s.ok()) return Fail(s);
+  return 0;
+}
+
+int AuditCommand() {
+  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
+  std::optional<int> year;
+  if (int y = absl::GetFlag(FLAGS_year); y != 0) year = y;
+  auto profiles = LoadProfiles();
+  if (!profiles.ok()) return Fail(profiles.status());
+  auto log = EmbeddedLog::Open(LogDir(), {.read_only = true});
+  if (!log.ok()) return Fail(log.status());
+  auto state = StateStore::Open(StateDir(), /*read_only=*/true);
+  if (!state.ok()) return Fail(state.status());
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  auto s = enrol::Audit(state->get(), log->get(), *profiles, year, [&](const v1::Finding& f) {
+    std::string line;
+    (void)google::protobuf::util::MessageToJsonString(f, &line, o);
+    std::printf("%s\n", line.c_str());
   });
   if (!s.ok()) return Fail(s);
   return 0;
@@ -287,6 +329,8 @@ int main(int argc, char** argv) {
       "  ingest --source tax|civil|registry|claims FILE...   (- reads stdin)\n"
       "  query --id ID [--year Y] [--as-of TS]\n"
       "  covered --id ID --date D [--as-of TS]\n"
+      "  explain --id ID [--year Y] [--as-of TS]\n"
+      "  audit [--year Y]\n"
       "  rejects [--source S]\n"
       "  replay [--as-of TS]\n"
       "  digest\n"
@@ -322,6 +366,8 @@ int main(int argc, char** argv) {
   if (!positional.empty()) return enrol::Usage(command + ": unexpected argument " + positional[0]);
   if (command == "query") return enrol::Query();
   if (command == "covered") return enrol::Covered();
+  if (command == "explain") return enrol::Explain();
+  if (command == "audit") return enrol::AuditCommand();
   if (command == "rejects") return enrol::Rejects();
   if (command == "replay") return enrol::Replay();
   if (command == "digest") return enrol::Digest();

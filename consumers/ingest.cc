@@ -64,8 +64,26 @@ class BatchQueue {
   absl::Status status_;
 };
 
+// The record's business year, best effort: the period's, else a date's.
+int RecordYear(const RawRecord& r) {
+  for (const char* name : {"period", "paid_at", "service_date", "effective", "effective_from", "settled_at"}) {
+    const RawField* f = r.Find(name);
+    if (f == nullptr || f->value.size() < 4) continue;
+    int y = 0;
+    bool digits = true;
+    for (int i = 0; i < 4; ++i) {
+      char c = f->value[static_cast<size_t>(i)];
+      digits = digits && c >= '0' && c <= '9';
+      y = y * 10 + (c - '0');
+    }
+    if (digits) return y;
+  }
+  return 0;
+}
+
 v1::DeadLetter Letter(v1::Source source, const RawRecord& r, const std::string& reason) {
   v1::DeadLetter d;
+  d.set_year(RecordYear(r));
   d.set_source(source);
   d.set_file(r.file);
   d.set_line(r.line);
@@ -152,6 +170,7 @@ absl::StatusOr<IngestCounts> IngestFiles(Log* log, DeadLetterStore* dead, v1::So
             d.set_line(e.origin().line());
             d.set_record_id(e.record_id());
             d.set_record(batch->texts[i]);
+            d.set_year(e.business_date() / 10000);
             d.set_reason(absl::StrCat("record_id: conflicting duplicate: ", e.record_id(),
                                       " was ingested before with different content (partition ",
                                       results[i].partition.value, ", offset ",

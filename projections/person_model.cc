@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/money.h"
 #include "projections/employee_rules.h"
 #include "projections/resident_rules.h"
 
@@ -50,6 +51,54 @@ absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& fa
     *py.mutable_employee() = EvaluateEmployeeYear(facts, **profile, timeline, y);
   }
   return out;
+}
+
+absl::StatusOr<v1::Explanation> ExplainPerson(const PersonFacts& facts, const ProfileSet& profiles,
+                                              int year) {
+  auto profile = ProfileOf(facts, profiles);
+  if (!profile.ok()) return profile.status();
+  v1::Explanation x;
+  x.set_id_number(facts.id_number);
+  x.set_region(facts.pool);
+  x.set_year(year);
+  std::vector<v1::Step> steps;
+  std::vector<v1::ResidentYear> resident = EvaluateResident(facts, **profile, year, year, &steps);
+  // R9: the claims of the year, and the reversals that cancelled others.
+  {
+    v1::Step s;
+    s.set_rule("R9");
+    s.set_source(RuleSource("R9", facts.pool));
+    int64_t basic = 0, ci = 0;
+    for (const ClaimFact& c : facts.claims) {
+      if (c.service_date.year() != year) continue;
+      s.add_records(c.record_id);
+      basic += c.basic_fund_paid_fen;
+      ci += c.critical_illness_paid_fen;
+    }
+    s.set_says(absl::StrCat(s.records_size(), " standing claim(s) with service dates in ", year,
+                            " (reversed claims left out): basic fund paid ", FormatFen(basic),
+                            ", critical illness paid ", FormatFen(ci)));
+    steps.push_back(std::move(s));
+  }
+  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, **profile, year);
+  std::vector<EmployeeStep> employee_steps;
+  v1::EmployeeYear employee = EvaluateEmployeeYear(facts, **profile, timeline, year, &employee_steps);
+  for (EmployeeStep& e : employee_steps) {
+    v1::Step s;
+    s.set_rule(e.rule);
+    s.set_source(RuleSource(e.rule, facts.pool));
+    s.set_says(std::move(e.says));
+    for (auto& r : e.records) s.add_records(std::move(r));
+    steps.push_back(std::move(s));
+  }
+  for (auto& s : steps) *x.add_steps() = std::move(s);
+  v1::PersonYear* answer = x.mutable_answer();
+  answer->set_id_number(facts.id_number);
+  answer->set_region(facts.pool);
+  answer->set_year(year);
+  *answer->mutable_resident() = std::move(resident[0]);
+  *answer->mutable_employee() = std::move(employee);
+  return x;
 }
 
 absl::StatusOr<v1::Coverage> EvaluateCoverage(const PersonFacts& facts, const ProfileSet& profiles,

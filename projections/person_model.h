@@ -24,6 +24,11 @@ absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& fa
 absl::StatusOr<v1::Coverage> EvaluateCoverage(const PersonFacts& facts, const ProfileSet& profiles,
                                               Date day);
 
+// The derivation behind each figure of `year`: every rule applied, its source
+// in the seeds, and the record ids of the facts used.
+absl::StatusOr<v1::Explanation> ExplainPerson(const PersonFacts& facts, const ProfileSet& profiles,
+                                              int year);
+
 // The years a projection stores for the person: from the mechanism start (or
 // the first fact, if later) to the year after the last fact.
 std::pair<int, int> StoredYears(const PersonFacts& facts, const ProfileSet& profiles);

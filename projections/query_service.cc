@@ -89,6 +89,16 @@ absl::StatusOr<std::optional<v1::PersonYear>> QueryService::Query(const std::str
   return std::optional<v1::PersonYear>(std::move((*years)[0]));
 }
 
+absl::StatusOr<std::optional<v1::Explanation>> QueryService::Explain(const std::string& id, int year,
+                                                                     std::optional<int64_t> as_of_us) {
+  auto person = Load(id, as_of_us);
+  if (!person.ok()) return person.status();
+  if (!person->found) return std::optional<v1::Explanation>();
+  auto x = ExplainPerson(person->facts, *profiles_, year);
+  if (!x.ok()) return x.status();
+  return std::optional<v1::Explanation>(std::move(*x));
+}
+
 absl::StatusOr<std::optional<v1::Coverage>> QueryService::Covered(const std::string& id, Date day,
                                                                   std::optional<int64_t> as_of_us) {
   auto person = Load(id, as_of_us);

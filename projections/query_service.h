@@ -30,6 +30,8 @@ class QueryService {
   // nullopt when the ledger has never seen the person (as of as_of_us).
   absl::StatusOr<std::optional<v1::PersonYear>> Query(const std::string& id_number, int year,
                                                       std::optional<int64_t> as_of_us);
+  absl::StatusOr<std::optional<v1::Explanation>> Explain(const std::string& id_number, int year,
+                                                         std::optional<int64_t> as_of_us);
   absl::StatusOr<std::optional<v1::Coverage>> Covered(const std::string& id_number, Date day,
                                                       std::optional<int64_t> as_of_us);
 

@@ -21,9 +21,14 @@ Date WindowEnd(const v1::ResidentPolicy& r, int year);
 // R1-R8 for each year of [first_year, last_year]; element i is first_year + i.
 // Earlier years are evaluated internally, since bonuses, penalties and waiting
 // intervals carry forward.
+// With `steps`, says how each figure of last_year came about: the rule, its
+// source in the seeds and the record ids of the facts used.
 std::vector<v1::ResidentYear> EvaluateResident(const PersonFacts& facts,
                                                const v1::PolicyProfile& profile, int first_year,
-                                               int last_year);
+                                               int last_year, std::vector<v1::Step>* steps = nullptr);
+
+// The seed file and article a rule of `pool` comes from.
+std::string RuleSource(const std::string& rule, const std::string& pool);
 
 }  // namespace enrol
 

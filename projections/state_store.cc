@@ -140,6 +140,20 @@ StateDigest CombineDigests(const std::vector<std::pair<std::string, std::string>
   return d;
 }
 
+absl::Status StateStore::ForEachPerson(
+    const std::function<bool(const std::string&, const v1::PersonState&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::string prefix(1, kPersonTag);
+  v1::PersonState state;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (!state.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("a projection does not parse");
+    }
+    if (!fn(std::string(it->key().data() + 1, it->key().size() - 1), state)) break;
+  }
+  return FromRocks(it->status(), "read projection");
+}
+
 absl::StatusOr<StateDigest> StateStore::Digest() {
   std::vector<std::pair<std::string, std::string>> persons;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));

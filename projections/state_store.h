@@ -54,6 +54,10 @@ class StateStore {
 
   absl::StatusOr<StateDigest> Digest();
 
+  // Calls fn for every person in ID order until it returns false.
+  absl::Status ForEachPerson(
+      const std::function<bool(const std::string& id_number, const v1::PersonState&)>& fn);
+
  private:
   explicit StateStore(std::unique_ptr<rocksdb::DB> db, bool bulk);
   std::unique_ptr<rocksdb::DB> db_;
