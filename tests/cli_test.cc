@@ -167,6 +167,99 @@ TEST_F(CliTest, AsOfAnswersFromFactsRecordedByThen) {
   EXPECT_NE(replay_now.out.find("\"events\":2,"), std::string::npos) << replay_now.out;
 }
 
+std::string EmployeePay(const std::string& rid, const std::string& id, const std::string& period,
+                        const std::string& paid_on, const std::string& purpose = "regular") {
+  return absl::StrCat("{\"record_id\":\"", rid, "\",\"id_number\":\"", id,
+                      "\",\"region\":\"421302\",\"scheme\":\"employee\",\"payer\":\"employer\",\"purpose\":\"",
+                      purpose, "\",\"period\":\"", period, "\",\"amount\":\"500.00\",\"paid_at\":\"", paid_on,
+                      "T10:00:00+08:00\"}\n");
+}
+
+// Suizhou art. 10: three unpaid months suspend; paid up within six months,
+// cover is restored and backdated. As of before the make-up the suspension
+// shows; after it, the backdated cover.
+TEST_F(CliTest, EmployeeArrearsAsOfBeforeAndAfterTheMakeUp) {
+  const std::string id = "421302198503011233";
+  std::string regular;
+  for (int m = 1; m <= 12; ++m) {
+    if (m >= 3 && m <= 5) continue;
+    char period[8], paid[11];
+    std::snprintf(period, sizeof period, "2026-%02d", m);
+    std::snprintf(paid, sizeof paid, "2026-%02d-15", m);
+    regular += EmployeePay(absl::StrCat("E", m), id, period, paid);
+  }
+  Write("a.jsonl", regular);
+  Write("b.jsonl", EmployeePay("M3", id, "2026-03", "2026-07-20", "makeup") +
+                       EmployeePay("M4", id, "2026-04", "2026-07-20", "makeup") +
+                       EmployeePay("M5", id, "2026-05", "2026-07-20", "makeup"));
+  ASSERT_EQ(Enrol("ingest --source tax a.jsonl").exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto between = std::chrono::system_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_EQ(Enrol("ingest --source tax b.jsonl").exit_code, 0);
+  std::time_t t = std::chrono::system_clock::to_time_t(between);
+  char ts[64];
+  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  Result before = Enrol(absl::StrCat("query --id ", id, " --year 2026 --as-of ", ts));
+  EXPECT_NE(before.out.find("\"suspended\":[{\"from\":\"2026-03-01\",\"to\":\"2026-05-31\"}]"), std::string::npos)
+      << before.out;
+  Result after = Enrol(absl::StrCat("query --id ", id, " --year 2026"));
+  EXPECT_NE(after.out.find("\"suspended\":[]"), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("\"months_paid\":12"), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("\"benefits_from\":\"2026-02-01\""), std::string::npos) << after.out;
+  Result c_before = Enrol(absl::StrCat("covered --id ", id, " --date 2026-04-10 --as-of ", ts));
+  EXPECT_NE(c_before.out.find("\"covered\":false"), std::string::npos) << c_before.out;
+  Result c_after = Enrol(absl::StrCat("covered --id ", id, " --date 2026-04-10"));
+  EXPECT_NE(c_after.out.find("{\"covered\":true,\"scheme\":\"employee\""), std::string::npos) << c_after.out;
+  Result x = Enrol(absl::StrCat("explain --id ", id, " --year 2026"));
+  ASSERT_EQ(x.exit_code, 0);
+  EXPECT_NE(x.out.find("\"rule\":\"E2\""), std::string::npos) << x.out;
+  EXPECT_NE(x.out.find("003_ed9836a7e493e18c art. 10"), std::string::npos) << x.out;
+  EXPECT_NE(x.out.find("\"M5\""), std::string::npos) << x.out;
+}
+
+TEST_F(CliTest, ExplainNamesRulesSourcesAndRecords) {
+  Write("tax.jsonl", Pay("T1", kPerson, 2025, "2024-10-12T09:30:00+08:00") +
+                         Pay("T3", kPerson, 2027, "2026-11-06T09:30:00+08:00"));
+  ASSERT_EQ(Enrol("ingest --source tax tax.jsonl").exit_code, 0);
+  Result x = Enrol(absl::StrCat("explain --id ", kPerson, " --year 2027"));
+  ASSERT_EQ(x.exit_code, 0) << x.err;
+  for (const char* want : {"\"rule\":\"R1\"", "\"rule\":\"R2\"", "\"rule\":\"R3\"", "\"rule\":\"R7\"",
+                           "\"rule\":\"R8\"", "002_7f3f053018f157c6", "\"records\":[\"T3\"]",
+                           "N = 1 (2026 to 2026)", "\"answer\":{"}) {
+    EXPECT_NE(x.out.find(want), std::string::npos) << want << "\n" << x.out;
+  }
+  EXPECT_EQ(Enrol("explain --id 11010519491231002X --year 2027").exit_code, 3);
+}
+
+TEST_F(CliTest, AuditFindings) {
+  Write("tax.jsonl", Pay("T1", kPerson, 2025, "2025-11-06T09:30:00+08:00") +
+                         Pay("T2", kPerson, 2025, "2026-01-06T09:30:00+08:00") +
+                         "{\"record_id\":\"T3\",\"id_number\":\"532501199001011239\",\"region\":\"532501\","
+                         "\"op\":\"refund\",\"refund_of\":\"T99\",\"paid_at\":\"2026-01-06T09:30:00+08:00\"}\n" +
+                         Pay("T1", kPerson, 2025, "2025-11-07T09:30:00+08:00"));
+  Write("claims.jsonl",
+        "{\"record_id\":\"C1\",\"id_number\":\"532501199001011239\",\"region\":\"532501\",\"scheme\":\"resident\","
+        "\"kind\":\"inpatient\",\"service_date\":\"2025-12-01\",\"settled_at\":\"2025-12-05T10:00:00+08:00\","
+        "\"total_cost\":\"5000.00\",\"basic_fund_paid\":\"3000.00\",\"critical_illness_paid\":\"0.00\"}\n"
+        "{\"record_id\":\"C9\",\"id_number\":\"532501199001011239\",\"region\":\"532501\",\"op\":\"reverse\","
+        "\"reverse_of\":\"C404\",\"service_date\":\"2026-02-01\"}\n");
+  ASSERT_EQ(Enrol("ingest --source tax tax.jsonl").exit_code, 0);
+  ASSERT_EQ(Enrol("ingest --source claims claims.jsonl").exit_code, 0);
+  Result a = Enrol("audit");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(std::count(a.out.begin(), a.out.end(), '\n'), 5) << a.out;
+  for (const char* want : {"\"finding\":\"payment_without_entitlement\",\"id_number\":\"532501199001011239\",\"record_id\":\"C1\"",
+                           "waiting until 2026-02-05", "\"finding\":\"refund_of_unknown_record\"",
+                           "\"finding\":\"reversal_of_unknown_record\"", "\"finding\":\"payment_for_closed_period\"",
+                           "\"finding\":\"conflicting_duplicate\""}) {
+    EXPECT_NE(a.out.find(want), std::string::npos) << want << "\n" << a.out;
+  }
+  Result y = Enrol("audit --year 2025");
+  EXPECT_EQ(y.out.find("reversal_of_unknown_record"), std::string::npos) << y.out;
+  EXPECT_NE(y.out.find("payment_for_closed_period"), std::string::npos) << y.out;
+}
+
 // A person of the big file: varied birth month and sequence, valid check digit.
 std::string BigId(int n) {
   char buf[32];
