@@ -150,6 +150,8 @@ int Ingest(const std::vector<std::string>& files) {
 
   Progress progress("ingest: records");
   IngestOptions options;
+  // Large batches: a person met several times in one batch is folded once.
+  options.batch_records = 8192;
   options.after_batch = [&]() -> absl::Status {
     auto n = projector.CatchUp(log->get(), threads);
     return n.ok() ? absl::OkStatus() : n.status();
@@ -158,6 +160,9 @@ int Ingest(const std::vector<std::string>& files) {
   auto counts = IngestFiles(log->get(), log->get(), source, files, *profiles, options);
   progress.Done();
   if (!counts.ok()) return Fail(counts.status());
+  // Leave no write-ahead log for the next open to replay.
+  if (auto s = (*log)->Flush(); !s.ok()) return Fail(s);
+  if (auto s = (*state)->Flush(); !s.ok()) return Fail(s);
   std::printf("{\"accepted\":%lld,\"duplicates\":%lld,\"rejected\":%lld}\n",
               static_cast<long long>(counts->accepted), static_cast<long long>(counts->duplicates),
               static_cast<long long>(counts->rejected));

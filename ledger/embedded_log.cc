@@ -234,6 +234,11 @@ int64_t EmbeddedLog::EventCount() {
   return n;
 }
 
+absl::Status EmbeddedLog::Flush() {
+  if (options_.read_only) return absl::OkStatus();
+  return FromRocks(db_->Flush(rocksdb::FlushOptions()), "flush log");
+}
+
 absl::Status EmbeddedLog::Put(const std::vector<v1::DeadLetter>& letters) {
   if (letters.empty()) return absl::OkStatus();
   if (options_.read_only) return absl::FailedPreconditionError("the log is open read-only");

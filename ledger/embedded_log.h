@@ -53,6 +53,10 @@ class EmbeddedLog final : public Log, public DeadLetterStore {
   // Total events in all partitions.
   int64_t EventCount();
 
+  // Writes the memtables to table files, so that the next open (a query, say)
+  // does not replay the write-ahead log. Appends are durable without it.
+  absl::Status Flush();
+
  private:
   EmbeddedLog(std::unique_ptr<rocksdb::DB> db, int32_t partitions, EmbeddedLogOptions options,
               std::vector<int64_t> next);

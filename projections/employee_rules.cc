@@ -16,16 +16,6 @@ Date FirstDay(Month m) { return Date(m); }
 Date LastDay(Month m) { return Date(m + 1) - 1; }
 std::string MonthText(Month m) { return FormatDate(FirstDay(m)).substr(0, 7); }
 
-// What the contributions say about one month.
-struct MonthPay {
-  bool paid = false;    // a standing contribution exists
-  bool timely = false;  // paid by the end of the following month, not as a make-up
-  bool flexible = false;
-  Date first_paid;      // earliest payment date for the month
-  std::string record_id;
-  std::string pool;
-};
-
 std::map<Month, MonthPay> Payments(const PersonFacts& f) {
   std::map<Month, MonthPay> pay;
   for (const PaymentFact& p : f.payments) {  // sorted by payment date
@@ -170,6 +160,7 @@ Month Builder::StartEpisode(Month a, bool first) {
 }
 
 EmployeeTimeline Builder::Build() {
+  t_.pay = pay_;
   if (pay_.empty()) {
     ApplyRegistry();
     return std::move(t_);
@@ -198,10 +189,14 @@ EmployeeTimeline Builder::Build() {
   for (size_t i = 1; i < runs.size(); ++i) {
     const Month g = runs[i - 1].second + 1, h = runs[i].first - 1, next = runs[i].first;
     const int64_t gap = h - g + 1;
+    // Made up: every month of the gap paid, the last of them within
+    // arrears_backdate_months of interruption from the gap's start (Suizhou art. 10
+    // "在6个月内（含）补足"; art. 11 for flexible workers).
     bool made_up = true;
     std::vector<std::string> ids;
+    const Date made_up_by = LastDay(g + Policy(g).arrears_backdate_months());
     for (Month m = g; m <= h; ++m) {
-      made_up = made_up && Paid(m);
+      made_up = made_up && Paid(m) && pay_.at(m).first_paid <= made_up_by;
       if (Paid(m)) ids.push_back(pay_.at(m).record_id);
     }
     const MonthPay& resumed = pay_.at(next);
@@ -211,7 +206,42 @@ EmployeeTimeline Builder::Build() {
     const std::string gap_text = absl::StrCat(gap, " month", gap == 1 ? "" : "s", " unpaid (", MonthText(g),
                                               gap > 1 ? absl::StrCat(" to ", MonthText(h)) : "", ")");
     Month resume = next;
-    if (!flexible) {
+    // E4: a transfer in during the gap (Suizhou art. 14): the new kind's rules.
+    const RegistryFact* transfer = nullptr;
+    for (const RegistryFact& r : f_.registry) {
+      if (r.action == v1::TRANSFER_IN && r.scheme == v1::EMPLOYEE && Month(r.effective) > g - 1 &&
+          Month(r.effective) <= next) {
+        transfer = &r;
+      }
+    }
+    if (transfer != nullptr) {
+      ids.push_back(transfer->record_id);
+      if (gap <= pol.transfer_window_months()) {
+        Set(g, h, made_up ? MonthCover::kCovered : MonthCover::kSuspended);
+        Step("E4", absl::StrCat(gap_text, " before the transfer in on ", FormatDate(transfer->effective),
+                                ": within ", pol.transfer_window_months(), " months, no waiting",
+                                made_up ? ", the gap made up and backdated" : ""),
+             ids);
+      } else if (resumed.flexible) {
+        Set(g, h, MonthCover::kSuspended);
+        resume = std::max(next, Month(resumed.first_paid) + pol.flexible_waiting_months());
+        if (resume > next) Set(next, resume - 1, MonthCover::kWaiting);
+        Step("E4", absl::StrCat(gap_text, " before the transfer in on ", FormatDate(transfer->effective),
+                                ": over ", pol.transfer_window_months(), " months, a flexible worker waits ",
+                                pol.flexible_waiting_months(), " months from the payment month; covered from ",
+                                FormatDate(FirstDay(resume))),
+             ids);
+      } else {
+        Set(g, h, MonthCover::kSuspended);
+        resume = next + 1;
+        Set(next, next, MonthCover::kWaiting);
+        Step("E4", absl::StrCat(gap_text, " before the transfer in on ", FormatDate(transfer->effective),
+                                ": over ", pol.transfer_window_months(),
+                                " months, employer staff covered from the month after the paid month, ",
+                                FormatDate(FirstDay(resume)), "; the gap is not backdated"),
+             ids);
+      }
+    } else if (!flexible) {
       if (gap < pol.arrears_break_months()) {
         Set(g, h, MonthCover::kCovered);
         Step("E2", absl::StrCat(gap_text, ": fewer than ", pol.arrears_break_months(), " make no break"), ids);
@@ -245,22 +275,36 @@ EmployeeTimeline Builder::Build() {
       } else {
         Set(g, g, MonthCover::kCovered);
         Set(g + 1, h, MonthCover::kSuspended);
-        resume = StartEpisode(next, /*first=*/false);
-        if (resume > next) Set(next, resume - 1, MonthCover::kSuspended);
+        resume = StartEpisode(next, /*first=*/false);  // marks the renewed waiting
       }
     }
     Set(resume, runs[i].second, MonthCover::kCovered);
   }
-  // After the last run: uncovered (a flexible worker keeps the missed month).
+  // After the last run. Months whose contribution is not yet overdue on the
+  // day the facts are known through (--as-of) are not arrears; fewer overdue
+  // months than make a break keep employer staff covered. Otherwise employer
+  // staff are uncovered from the next month, and flexible workers keep the
+  // first missed month (Suizhou art. 11 (四): cover stops from the month after).
   const Month b = runs.back().second;
-  if (b < end_) {
+  if (b < end_ && t_.months.count(b) && t_.months[b] == MonthCover::kCovered) {
     const bool flexible = pay_.at(b).flexible;
-    if (flexible && t_.months.count(b) && t_.months[b] == MonthCover::kCovered) {
+    Month overdue_through = end_;
+    if (f_.known_on) overdue_through = std::min(end_, Month(*f_.known_on) - 2);
+    const int64_t overdue = overdue_through - b;
+    if (f_.known_on && overdue < Policy(b).arrears_break_months()) {
+      Set(b + 1, end_, MonthCover::kCovered);
+      Step(flexible ? "E3" : "E2",
+           absl::StrCat("as of ", FormatDate(*f_.known_on), " ", std::max<int64_t>(overdue, 0),
+                        " month(s) after ", MonthText(b), " overdue: no break yet"),
+           {pay_.at(b).record_id});
+    } else if (flexible) {
       Set(b + 1, b + 1, MonthCover::kCovered);
       Set(b + 2, end_, MonthCover::kSuspended);
     } else {
       Set(b + 1, end_, MonthCover::kSuspended);
     }
+  } else if (b < end_) {
+    Set(b + 1, end_, MonthCover::kSuspended);
   }
   ApplyRegistry();
   return std::move(t_);
@@ -326,7 +370,7 @@ EmployeeTimeline EvaluateEmployeeCover(const PersonFacts& facts, const v1::Polic
 v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const v1::PolicyProfile& profile,
                                       const EmployeeTimeline& timeline, int year,
                                       std::vector<EmployeeStep>* steps) {
-  const std::map<Month, MonthPay> pay = Payments(f);
+  const std::map<Month, MonthPay>& pay = timeline.pay;
   const v1::EmployeePolicy& pol = VersionFor(profile, year).employee();
   v1::EmployeeYear e;
   int paid = 0;

@@ -34,7 +34,19 @@ struct EmployeeStep {
   std::vector<std::string> records;
 };
 
+// What the contributions say about one month.
+struct MonthPay {
+  bool paid = false;    // a standing contribution exists
+  bool timely = false;  // paid by the end of the following month, not as a make-up
+  bool flexible = false;
+  Date first_paid;      // earliest payment date for the month
+  std::string record_id;
+  std::string pool;
+};
+
 struct EmployeeTimeline {
+  // The person's employee contributions by month.
+  std::map<absl::CivilMonth, MonthPay> pay;
   // Month status from the first employee fact to the horizon.
   std::map<absl::CivilMonth, MonthCover> months;
   // First covered day within a month that starts cover mid-month (transfers

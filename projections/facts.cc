@@ -34,6 +34,7 @@ PersonFacts CollectFacts(const std::string& id_number, const std::vector<const v
                          std::optional<int64_t> as_of_us) {
   PersonFacts f;
   f.id_number = id_number;
+  if (as_of_us) f.known_on = CstDay(absl::FromUnixMicros(*as_of_us));
   std::set<std::string> refunded, reversed;
   std::vector<const v1::Event*> live;
   live.reserve(events.size());

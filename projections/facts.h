@@ -73,6 +73,9 @@ struct PersonFacts {
   // The year range the facts touch (business dates and periods).
   int min_year = 0;
   int max_year = 0;
+  // With --as-of: the CST day the facts are known through. A contribution
+  // not yet overdue on that day is not (yet) arrears.
+  std::optional<Date> known_on;
   bool empty() const { return min_year == 0; }
 };
 

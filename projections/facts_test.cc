@@ -573,8 +573,11 @@ TEST(FactsAsOf, SameAnswerAsTheEventsRecordedByThen) {
   }
   ASSERT_EQ(recorded.size(), 12u);
   ASSERT_LT(recorded.size(), e.list().size());
+  // Events recorded after T have no influence on the answer as of T. (The
+  // answer as of T is judged on T's day: a contribution not yet overdue then
+  // is not arrears, so it is compared with the recorded subset as of T too.)
   EXPECT_EQ(Evaluate(e.id(), e.list(), kFirstYear, kLastYear, as_of),
-            Evaluate(e.id(), recorded, kFirstYear, kLastYear));
+            Evaluate(e.id(), recorded, kFirstYear, kLastYear, as_of));
 }
 
 }  // namespace
