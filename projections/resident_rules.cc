@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "projections/employee_rules.h"
 #include "projections/profiles.h"
 
 namespace enrol {
@@ -67,9 +68,17 @@ struct Enrolment {
 
 class Evaluator {
  public:
-  Evaluator(const PersonFacts& f, const v1::PolicyProfile& profile) : f_(f), profile_(profile) {
-    for (const PaymentFact& p : f.payments) {
-      if (p.scheme == v1::EMPLOYEE && p.month >= 1) employee_months_.insert({p.year, p.month});
+  // R2: "employee coverage in at least one month": the months the employee
+  // rules (E1-E6) say were covered, not merely paid.
+  Evaluator(const PersonFacts& f, const v1::PolicyProfile& profile, int horizon_year)
+      : f_(f), profile_(profile) {
+    const EmployeeTimeline timeline = EvaluateEmployeeCover(f, profile, horizon_year);
+    for (const auto& [m, cover] : timeline.months) {
+      if (timeline.Covered(m)) {
+        employee_months_.insert({static_cast<int>(m.year()), m.month()});
+        auto pay = timeline.pay.find(m);
+        if (pay != timeline.pay.end()) employee_records_[{static_cast<int>(m.year()), m.month()}] = pay->second.record_id;
+      }
     }
   }
 
@@ -203,9 +212,8 @@ class Evaluator {
       --it;
       Date end = LastDayOfMonth(it->first, it->second);
       if (paid <= AddMonths(end, pol.transfer_window_months())) {
-        for (const PaymentFact& p : f_.payments) {
-          if (p.scheme == v1::EMPLOYEE && p.year == it->first && p.month == it->second) *record = p.record_id;
-        }
+        auto rec = employee_records_.find(*it);
+        if (rec != employee_records_.end()) *record = rec->second;
         return "scheme_transfer";
       }
     }
@@ -253,7 +261,8 @@ class Evaluator {
 
   const PersonFacts& f_;
   const v1::PolicyProfile& profile_;
-  std::set<std::pair<int, int>> employee_months_;
+  std::set<std::pair<int, int>> employee_months_;  // covered (year, month)
+  std::map<std::pair<int, int>, std::string> employee_records_;
   std::map<int, Enrolment> enrolment_;
   int lo_ = 0;
 };
@@ -502,7 +511,7 @@ std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year,
 std::vector<v1::ResidentYear> EvaluateResident(const PersonFacts& facts,
                                                const v1::PolicyProfile& profile, int first_year,
                                                int last_year, std::vector<v1::Step>* steps) {
-  return Evaluator(facts, profile).Run(first_year, last_year, steps);
+  return Evaluator(facts, profile, last_year).Run(first_year, last_year, steps);
 }
 
 }  // namespace enrol

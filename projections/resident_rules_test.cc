@@ -456,7 +456,11 @@ TEST(R2BreakYears, BirthStartsTheObligation) {
 
 TEST(R2BreakYears, EmployeeMonthMakesTheYearInsured) {
   Person p;
-  p.Pay(2025, "2024-10-12").EmployeeMonth(2026, 7).Pay(2027, "2026-10-12");
+  // Employer staff paid July-December 2026: covered from August (E1), so 2026
+  // has employee coverage.
+  p.Pay(2025, "2024-10-12");
+  for (int m = 7; m <= 12; ++m) p.EmployeeMonth(2026, m);
+  p.Pay(2027, "2026-10-12");
   v1::ResidentYear r = p.Year(2027);
   EXPECT_EQ(r.break_years(), 0);
   EXPECT_EQ(r.waiting().total_months(), 0);
@@ -466,7 +470,10 @@ TEST(R2BreakYears, EmployeeMonthMakesTheYearInsured) {
 
 TEST(R2BreakYears, EmployeeContributionPeriodStartsTheObligation) {
   Person p;
-  p.EmployeeMonth(2025, 3).Pay(2027, "2026-10-12");
+  // Employee contributions from March 2025 (covered from April, E1) start the
+  // obligation in 2025; 2025 is insured, 2026 is not.
+  for (int m = 3; m <= 12; ++m) p.EmployeeMonth(2025, m);
+  p.Pay(2027, "2026-10-12");
   EXPECT_EQ(p.Year(2027).break_years(), 1);  // 2026
 }
 
@@ -1098,7 +1105,9 @@ TEST(R5Continuity, BreakRestartsTheCountButKeepsTheBonus) {
 
 TEST(R5Continuity, EmployeeYearNeitherCountsNorBreaks) {
   Person p;
-  p.PayInWindow(2025, 2026).EmployeeMonth(2027, 3).PayInWindow(2028, 2030);
+  p.PayInWindow(2025, 2026);
+  for (int m = 1; m <= 12; ++m) p.EmployeeMonth(2027, m);  // covered February-December 2027
+  p.PayInWindow(2028, 2030);
   EXPECT_EQ(p.Year(2028).break_years(), 0);
   EXPECT_EQ(p.Year(2028).continuous_years(), 3);
   EXPECT_EQ(p.Year(2029).critical_illness_cap().continuity_bonus(), 0);
