@@ -1096,11 +1096,11 @@ def build_scenarios(sb: SampleBuilder):
     p.exp(2025, enrolled=False, e_enrolled=True, e_kind="employer", e_months=10, e_benefits_from="2025-04-01",
           e_maternity_from="2025-09-01")
 
-    p = P("P", "E1-panzhihua-employer", "E1 (Panzhihua): employer staff covered from the paid month itself")
+    p = P("P", "E1-panzhihua-employer", "E1 (Panzhihua art. 17): employer staff covered from the paid month itself; maternity from the paid month too (art. 31)")
     p.reg("enrol", "employee", "2025-03-01", kind="employer")
     p.emp_months("2025-03", "2025-12", "540.00")
     p.exp(2025, e_enrolled=True, e_kind="employer", e_months=10, e_benefits_from="2025-03-01",
-          e_maternity_from="2025-09-01")
+          e_maternity_from="2025-03-01")
 
     p = P("P", "E3-panzhihua-flexible", "E3 (Panzhihua): new flexible worker waits 6 months")
     p.reg("enrol", "employee", "2025-03-01", kind="flexible")
