@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -31,7 +33,9 @@
 #include "consumers/ingest.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/content_hash.h"
+#include "consumers/kafka_workers.h"
 #include "ledger/embedded_log.h"
+#include "ledger/kafka_log.h"
 #include "projections/audit.h"
 #include "projections/facts.h"
 #include "projections/person_model.h"
@@ -49,6 +53,11 @@ ABSL_FLAG(std::string, date, "", "day to answer for, YYYY-MM-DD");
 ABSL_FLAG(std::string, profiles, "", "directory of policy profiles (default: the built-in ones)");
 ABSL_FLAG(int, threads, 2, "worker threads for projection and replay");
 ABSL_FLAG(int, partitions, 16, "log partitions, when the data directory is created");
+ABSL_FLAG(std::string, group, "", "Kafka consumer group (project, stream)");
+ABSL_FLAG(std::string, topics, "enrol", "Kafka topic prefix: PREFIX.events, PREFIX.deadletters, PREFIX.raw.<feed>");
+ABSL_FLAG(int, replication, 1, "topics: replication factor (3 nodes: 3)");
+ABSL_FLAG(bool, until_caught_up, false,
+          "project/stream: exit once everything up to the high-water marks seen at start is applied");
 
 namespace enrol {
 namespace {
@@ -88,12 +97,24 @@ absl::StatusOr<std::optional<int64_t>> AsOf() {
   return std::optional<int64_t>(absl::ToUnixMicros(*t));
 }
 
-absl::Status CheckKafka() {
-  if (!absl::GetFlag(FLAGS_brokers).empty()) {
-    return absl::UnimplementedError(
-        "--brokers: the Kafka log is not in this build yet; use the embedded store (--data-dir)");
-  }
-  return absl::OkStatus();
+bool UseKafka() { return !absl::GetFlag(FLAGS_brokers).empty(); }
+
+std::string Topic(const std::string& name) { return absl::GetFlag(FLAGS_topics) + "." + name; }
+
+absl::StatusOr<std::unique_ptr<KafkaLog>> OpenKafka() {
+  KafkaOptions o;
+  o.brokers = absl::GetFlag(FLAGS_brokers);
+  o.events_topic = Topic("events");
+  o.dead_letter_topic = Topic("deadletters");
+  return KafkaLog::Open(o);
+}
+
+// SIGINT/SIGTERM stop the long-running workers cleanly.
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+void CatchSignals() {
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
 }
 
 std::string ToJson(const google::protobuf::Message& m) {
@@ -128,7 +149,6 @@ class Progress {
 };
 
 int Ingest(const std::vector<std::string>& files) {
-  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
   v1::Source source;
   if (!ParseSourceName(absl::GetFlag(FLAGS_source), &source)) {
     return Usage("ingest: --source must be tax, civil, registry or claims");
@@ -136,6 +156,22 @@ int Ingest(const std::vector<std::string>& files) {
   if (files.empty()) return Usage("ingest: name at least one FILE (- for stdin)");
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
+  if (UseKafka()) {
+    // Appends through an idempotent producer with acks=all; the counts are
+    // what the brokers acknowledged. Projection is the workers' (enrol project).
+    auto kafka = OpenKafka();
+    if (!kafka.ok()) return Fail(kafka.status());
+    Progress progress("ingest: records");
+    IngestOptions options;
+    options.progress = [&](const IngestCounts& c) { progress.Show(c.records()); };
+    auto counts = IngestFiles(kafka->get(), kafka->get(), source, files, *profiles, options);
+    progress.Done();
+    if (!counts.ok()) return Fail(counts.status());
+    std::printf("{\"accepted\":%lld,\"duplicates\":%lld,\"rejected\":%lld}\n",
+                static_cast<long long>(counts->accepted), static_cast<long long>(counts->duplicates),
+                static_cast<long long>(counts->rejected));
+    return 0;
+  }
   std::error_code ec;
   std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), ec);
   if (ec) return Fail(absl::UnavailableError(absl::StrCat("cannot create ", absl::GetFlag(FLAGS_data_dir), ": ", ec.message())));
@@ -179,7 +215,6 @@ int CurrentYear() { return static_cast<int>(CstDay(absl::Now()).year()); }
 int Query() {
   const std::string id = absl::GetFlag(FLAGS_id);
   if (id.empty()) return Usage("query: --id is required");
-  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
   auto as_of = AsOf();
   if (!as_of.ok()) return Fail(as_of.status());
   int year = absl::GetFlag(FLAGS_year);
@@ -199,7 +234,6 @@ int Query() {
 int Explain() {
   const std::string id = absl::GetFlag(FLAGS_id);
   if (id.empty()) return Usage("explain: --id is required");
-  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
   auto as_of = AsOf();
   if (!as_of.ok()) return Fail(as_of.status());
   int year = absl::GetFlag(FLAGS_year);
@@ -219,7 +253,6 @@ int Explain() {
 int Covered() {
   const std::string id = absl::GetFlag(FLAGS_id);
   if (id.empty()) return Usage("covered: --id is required");
-  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
   auto day = ParseDate(absl::GetFlag(FLAGS_date));
   if (!day) return Usage("covered: --date must be YYYY-MM-DD");
   auto as_of = AsOf();
@@ -236,16 +269,23 @@ int Covered() {
 }
 
 int Rejects() {
-  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
   std::optional<v1::Source> filter;
   if (std::string name = absl::GetFlag(FLAGS_source); !name.empty()) {
     v1::Source s;
     if (!ParseSourceName(name, &s)) return Usage("rejects: --source must be tax, civil, registry or claims");
     filter = s;
   }
-  auto log = EmbeddedLog::Open(LogDir(), {.read_only = true});
-  if (!log.ok()) return Fail(log.status());
-  auto s = (*log)->ForEach(filter, [](const v1::DeadLetter& d) {
+  std::unique_ptr<DeadLetterStore> store;
+  if (UseKafka()) {
+    auto kafka = OpenKafka();
+    if (!kafka.ok()) return Fail(kafka.status());
+    store = std::move(*kafka);
+  } else {
+    auto log = EmbeddedLog::Open(LogDir(), {.read_only = true});
+    if (!log.ok()) return Fail(log.status());
+    store = std::move(*log);
+  }
+  auto s = store->ForEach(filter, [](const v1::DeadLetter& d) {
     std::printf("{\"source\":%s,\"file\":%s,\"line\":%lld,\"record_id\":%s,\"reason\":%s,\"record\":%s}\n",
                 JsonQuote(SourceName(d.source())).c_str(), JsonQuote(d.file()).c_str(),
                 static_cast<long long>(d.line()), JsonQuote(d.record_id()).c_str(),
@@ -257,18 +297,25 @@ int Rejects() {
 }
 
 int AuditCommand() {
-  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
   std::optional<int> year;
   if (int y = absl::GetFlag(FLAGS_year); y != 0) year = y;
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
-  auto log = EmbeddedLog::Open(LogDir(), {.read_only = true});
-  if (!log.ok()) return Fail(log.status());
+  std::unique_ptr<DeadLetterStore> dead;
+  if (UseKafka()) {
+    auto kafka = OpenKafka();
+    if (!kafka.ok()) return Fail(kafka.status());
+    dead = std::move(*kafka);
+  } else {
+    auto log = EmbeddedLog::Open(LogDir(), {.read_only = true});
+    if (!log.ok()) return Fail(log.status());
+    dead = std::move(*log);
+  }
   auto state = StateStore::Open(StateDir(), /*read_only=*/true);
   if (!state.ok()) return Fail(state.status());
   google::protobuf::util::JsonPrintOptions o;
   o.preserve_proto_field_names = true;
-  auto s = enrol::Audit(state->get(), log->get(), *profiles, year, [&](const v1::Finding& f) {
+  auto s = enrol::Audit(state->get(), dead.get(), *profiles, year, [&](const v1::Finding& f) {
     std::string line;
     (void)google::protobuf::util::MessageToJsonString(f, &line, o);
     std::printf("%s\n", line.c_str());
@@ -277,15 +324,94 @@ int AuditCommand() {
   return 0;
 }
 
+int Project() {
+  if (!UseKafka()) return Usage("project: --brokers is required");
+  const std::string group = absl::GetFlag(FLAGS_group);
+  if (group.empty()) return Usage("project: --group is required");
+  auto profiles = LoadProfiles();
+  if (!profiles.ok()) return Fail(profiles.status());
+  std::error_code ec;
+  std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), ec);
+  auto state = StateStore::Open(StateDir(), /*read_only=*/false);
+  if (!state.ok()) return Fail(state.status());
+  CatchSignals();
+  Progress progress("project: events");
+  WorkerOptions o;
+  o.brokers = absl::GetFlag(FLAGS_brokers);
+  o.group = group;
+  o.events_topic = Topic("events");
+  o.until_caught_up = absl::GetFlag(FLAGS_until_caught_up);
+  o.stop = [] { return g_stop.load(); };
+  o.progress = [&](int64_t n) { progress.Show(n); };
+  auto applied = RunProjectionWorker(o, state->get(), *profiles);
+  progress.Done();
+  if (!applied.ok()) return Fail(applied.status());
+  std::printf("{\"applied\":%lld}\n", static_cast<long long>(*applied));
+  return 0;
+}
+
+int Stream() {
+  if (!UseKafka()) return Usage("stream: --brokers is required");
+  v1::Source source;
+  if (!ParseSourceName(absl::GetFlag(FLAGS_source), &source)) {
+    return Usage("stream: --source must be tax, civil, registry or claims");
+  }
+  auto profiles = LoadProfiles();
+  if (!profiles.ok()) return Fail(profiles.status());
+  auto kafka = OpenKafka();
+  if (!kafka.ok()) return Fail(kafka.status());
+  CatchSignals();
+  StreamOptions o;
+  o.brokers = absl::GetFlag(FLAGS_brokers);
+  o.group = absl::GetFlag(FLAGS_group);
+  o.raw_topic = Topic(absl::StrCat("raw.", SourceName(source)));
+  o.until_caught_up = absl::GetFlag(FLAGS_until_caught_up);
+  o.stop = [] { return g_stop.load(); };
+  auto counts = RunStream(o, source, kafka->get(), *profiles);
+  if (!counts.ok()) return Fail(counts.status());
+  std::printf("{\"accepted\":%lld,\"duplicates\":%lld,\"rejected\":%lld}\n",
+              static_cast<long long>(counts->accepted), static_cast<long long>(counts->duplicates),
+              static_cast<long long>(counts->rejected));
+  return 0;
+}
+
+int Topics() {
+  if (!UseKafka()) return Usage("topics: --brokers is required");
+  const int replication = absl::GetFlag(FLAGS_replication);
+  auto s = CreateTopics(absl::GetFlag(FLAGS_brokers), absl::GetFlag(FLAGS_topics), absl::GetFlag(FLAGS_partitions),
+                        4, replication);
+  if (!s.ok()) return Fail(s);
+  std::printf("{\"events\":\"%s\",\"partitions\":%d,\"replication\":%d}\n", Topic("events").c_str(),
+              absl::GetFlag(FLAGS_partitions), replication);
+  return 0;
+}
+
 int Replay() {
-  if (auto s = CheckKafka(); !s.ok()) return Fail(s);
   auto as_of = AsOf();
   if (!as_of.ok()) return Fail(as_of.status());
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
-  // Opening the log for writing keeps ingest out while the state is swapped.
-  auto log = EmbeddedLog::Open(LogDir(), {.partitions = absl::GetFlag(FLAGS_partitions)});
-  if (!log.ok()) return Fail(log.status());
+  // Opening the embedded log for writing keeps ingest out while the state is
+  // swapped. With --brokers, a projection worker's partitions are rebuilt from
+  // the events topic.
+  std::unique_ptr<Log> log;
+  std::optional<StateStore::Ownership> ownership;
+  if (UseKafka()) {
+    auto kafka = OpenKafka();
+    if (!kafka.ok()) return Fail(kafka.status());
+    log = std::move(*kafka);
+    if (std::filesystem::exists(StateDir())) {
+      auto current = StateStore::Open(StateDir(), /*read_only=*/true);
+      if (!current.ok()) return Fail(current.status());
+      auto own = (*current)->GetOwnership();
+      if (!own.ok()) return Fail(own.status());
+      if (own->partitions > 0) ownership = *own;
+    }
+  } else {
+    auto embedded = EmbeddedLog::Open(LogDir(), {.partitions = absl::GetFlag(FLAGS_partitions)});
+    if (!embedded.ok()) return Fail(embedded.status());
+    log = std::move(*embedded);
+  }
   const std::string fresh_dir = absl::GetFlag(FLAGS_data_dir) + (*as_of ? "/state.as-of" : "/state.rebuild");
   std::error_code ec;
   std::filesystem::remove_all(fresh_dir, ec);
@@ -294,9 +420,12 @@ int Replay() {
     auto fresh = StateStore::Open(fresh_dir, /*read_only=*/false, /*bulk=*/true);
     if (!fresh.ok()) return Fail(fresh.status());
     Progress progress("replay: events");
-    result = Rebuild(log->get(), fresh->get(), *profiles, *as_of, absl::GetFlag(FLAGS_threads),
-                     [&](int64_t n) { progress.Show(n); });
+    result = Rebuild(log.get(), fresh->get(), *profiles, *as_of, absl::GetFlag(FLAGS_threads),
+                     [&](int64_t n) { progress.Show(n); }, ownership ? &ownership->owned : nullptr);
     progress.Done();
+    if (result.ok() && ownership) {
+      if (auto s = (*fresh)->SetOwnership(*ownership); !s.ok()) return Fail(s);
+    }
   }
   if (!result.ok()) return Fail(result.status());
   if (*as_of) {
@@ -338,8 +467,11 @@ int main(int argc, char** argv) {
       "  audit [--year Y]\n"
       "  rejects [--source S]\n"
       "  replay [--as-of TS]\n"
+      "  project --brokers B --group G [--until-caught-up]   (Kafka projection worker)\n"
+      "  stream --brokers B --source S [--until-caught-up]   (raw feed topic -> events)\n"
+      "  topics --brokers B [--partitions N] [--replication R]   (creates the topics)\n"
       "  digest\n"
-      "common flags: --data-dir DIR (default ./enrol-data)");
+      "common flags: --data-dir DIR (default ./enrol-data); --brokers HOST:PORT,... selects Kafka");
   if (argc < 2 || argv[1][0] == '-') {
     std::vector<char*> args(argv, argv + argc);
     if (argc >= 2) absl::ParseCommandLine(argc, argv);  // handles --help
@@ -373,6 +505,9 @@ int main(int argc, char** argv) {
   if (command == "covered") return enrol::Covered();
   if (command == "explain") return enrol::Explain();
   if (command == "audit") return enrol::AuditCommand();
+  if (command == "project") return enrol::Project();
+  if (command == "stream") return enrol::Stream();
+  if (command == "topics") return enrol::Topics();
   if (command == "rejects") return enrol::Rejects();
   if (command == "replay") return enrol::Replay();
   if (command == "digest") return enrol::Digest();

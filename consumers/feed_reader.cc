@@ -133,9 +133,13 @@ absl::StatusOr<bool> FeedReader::Next(RawRecord* r) {
   return true;
 }
 
-void FeedReader::ParseJson(RawRecord* r) {
+void FeedReader::ParseJson(RawRecord* r) { ParseJsonRecord(json_, r); }
+
+void ParseJsonRecord(simdjson::dom::parser& parser, RawRecord* r) {
+  r->fields.clear();
+  r->parse_error.clear();
   simdjson::dom::element doc;
-  auto err = json_.parse(r->text.data(), r->text.size(), /*realloc_if_needed=*/true).get(doc);
+  auto err = parser.parse(r->text.data(), r->text.size(), /*realloc_if_needed=*/true).get(doc);
   if (err) {
     r->parse_error = err == simdjson::UTF8_ERROR
                          ? "record: is not valid UTF-8"

@@ -68,6 +68,10 @@ class FeedReader {
   simdjson::dom::parser json_;
 };
 
+// Parses one JSON Lines record (r->text) into r's fields, or sets
+// r->parse_error. `parser` is reused between calls.
+void ParseJsonRecord(simdjson::dom::parser& parser, RawRecord* r);
+
 // Splits one CSV line (RFC 4180 quoting, no embedded line breaks).
 // false when the quoting is malformed.
 bool SplitCsvLine(const std::string& line, std::vector<std::string>* cells);

@@ -148,13 +148,16 @@ absl::StatusOr<int64_t> Projector::CatchUp(Log* log, int threads, const Progress
 
 absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const ProfileSet& profiles,
                                       std::optional<int64_t> as_of_us, int threads,
-                                      const ProgressFn& progress) {
+                                      const ProgressFn& progress, const std::vector<int32_t>* only) {
   std::atomic<int64_t> total{0};
   std::atomic<int64_t> folded_total{0};
   absl::Mutex progress_mu;
   absl::Mutex digests_mu;
   std::vector<std::pair<std::string, std::string>> digests;  // (person, PersonDigest)
   absl::Status s = ForEachPartition(log->partitions(), threads, [&](Partition p) -> absl::Status {
+    if (only != nullptr && std::find(only->begin(), only->end(), p.value) == only->end()) {
+      return absl::OkStatus();
+    }
     // A person's events all live in one partition: gather them, then fold
     // each person once.
     std::unordered_map<std::string, std::vector<v1::Event>> by_person;

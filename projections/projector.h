@@ -54,9 +54,11 @@ struct RebuildResult {
 
 // Folds the log, from offset 0, into `fresh` (an empty store). With as_of_us,
 // only events recorded at or before it.
+// With `only`, just those partitions (a projection worker's).
 absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const ProfileSet& profiles,
                                       std::optional<int64_t> as_of_us, int threads,
-                                      const ProgressFn& progress = nullptr);
+                                      const ProgressFn& progress = nullptr,
+                                      const std::vector<int32_t>* only = nullptr);
 
 }  // namespace enrol
 

@@ -1,5 +1,6 @@
 #include "projections/query_service.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -19,8 +20,14 @@ struct QueryService::Person {
 
 absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Open(const std::string& data_dir,
                                                                  const ProfileSet* profiles) {
+  // A Kafka projection worker's directory has a state and no log.
+  std::unique_ptr<EmbeddedLog> embedded;
   auto log = EmbeddedLog::Open(data_dir + "/log", {.read_only = true});
-  if (!log.ok()) return log.status();
+  if (log.ok()) {
+    embedded = std::move(*log);
+  } else if (log.status().code() != absl::StatusCode::kNotFound) {
+    return log.status();
+  }
   std::unique_ptr<StateStore> state;
   auto store = StateStore::Open(data_dir + "/state", /*read_only=*/true);
   if (store.ok()) {
@@ -28,7 +35,10 @@ absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Open(const std::stri
   } else if (store.status().code() != absl::StatusCode::kNotFound) {
     return store.status();
   }
-  return std::unique_ptr<QueryService>(new QueryService(std::move(*log), std::move(state), profiles));
+  if (embedded == nullptr && state == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no ledger at ", data_dir));
+  }
+  return std::unique_ptr<QueryService>(new QueryService(std::move(embedded), std::move(state), profiles));
 }
 
 QueryService::QueryService(std::unique_ptr<EmbeddedLog> log, std::unique_ptr<StateStore> state,
@@ -42,7 +52,23 @@ absl::StatusOr<QueryService::Person> QueryService::Load(const std::string& id,
   }
   Person person;
   std::vector<v1::Event> events;
-  Partition p{PartitionForKey(id, log_->partitions())};
+  if (log_ == nullptr && state_ != nullptr) {
+    // A worker's store: say so when the person is in a partition it does not hold.
+    auto own = state_->GetOwnership();
+    if (!own.ok()) return own.status();
+    if (own->partitions > 0) {
+      const int32_t part = PartitionForKey(id, own->partitions);
+      if (std::find(own->owned.begin(), own->owned.end(), part) == own->owned.end()) {
+        std::string held;
+        for (int32_t o : own->owned) absl::StrAppend(&held, held.empty() ? "" : ",", o);
+        return absl::FailedPreconditionError(
+            absl::StrCat("person ", id, " is in partition ", part, " of ", own->partitions,
+                         ", which this worker does not own (it owns: ", held.empty() ? "none" : held,
+                         "); ask the worker that does"));
+      }
+    }
+  }
+  Partition p{log_ != nullptr ? PartitionForKey(id, log_->partitions()) : 0};
   Offset applied{0};
   if (state_ != nullptr) {
     auto st = state_->Get(id);
@@ -53,9 +79,9 @@ absl::StatusOr<QueryService::Person> QueryService::Load(const std::string& id,
     if (!a.ok()) return a.status();
     applied = *a;
   }
-  auto end = log_->EndOffset(p);
+  auto end = log_ != nullptr ? log_->EndOffset(p) : absl::StatusOr<Offset>(applied);
   if (!end.ok()) return end.status();
-  if (applied < *end) {
+  if (log_ != nullptr && applied < *end) {
     std::vector<LogEntry> entries;
     if (auto s = log_->Read(p, applied, static_cast<size_t>(end->value - applied.value), &entries);
         !s.ok()) {

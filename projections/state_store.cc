@@ -109,6 +109,27 @@ absl::Status StateStore::Commit(
   return FromRocks(db_->Write(wo, &batch), "commit projection");
 }
 
+absl::Status StateStore::SetOwnership(const Ownership& o) {
+  std::string v;
+  PutBigEndian32(&v, static_cast<uint32_t>(o.partitions));
+  for (int32_t p : o.owned) PutBigEndian32(&v, static_cast<uint32_t>(p));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Put(wo, "Mownership", v), "write ownership");
+}
+
+absl::StatusOr<StateStore::Ownership> StateStore::GetOwnership() {
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), "Mownership", &v);
+  Ownership o;
+  if (s.IsNotFound()) return o;
+  if (!s.ok()) return FromRocks(s, "read ownership");
+  if (v.size() < 4 || v.size() % 4 != 0) return absl::DataLossError("corrupt ownership record");
+  o.partitions = static_cast<int32_t>(GetBigEndian32(v));
+  for (size_t i = 4; i < v.size(); i += 4) o.owned.push_back(static_cast<int32_t>(GetBigEndian32(std::string_view(v).substr(i, 4))));
+  return o;
+}
+
 absl::Status StateStore::Flush() {
   return FromRocks(db_->Flush(rocksdb::FlushOptions()), "flush projection");
 }

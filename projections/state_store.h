@@ -49,6 +49,15 @@ class StateStore {
   absl::Status Commit(const std::vector<std::pair<std::string, std::string>>& serialized_persons,
                       const std::vector<std::pair<Partition, Offset>>& offsets);
 
+  // The partitions this store holds, for a projection worker of a consumer
+  // group (empty owned list: all of them). Written on every rebalance.
+  struct Ownership {
+    int32_t partitions = 0;  // 0: not a worker's store (embedded ledger)
+    std::vector<int32_t> owned;
+  };
+  absl::Status SetOwnership(const Ownership& o);
+  absl::StatusOr<Ownership> GetOwnership();
+
   // Flushes memtables (used after a bulk rebuild).
   absl::Status Flush();
 

@@ -1,0 +1,283 @@
+#include "consumers/kafka_workers.h"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "consumers/feed_reader.h"
+#include "consumers/validate.h"
+#include "ledger/content_hash.h"
+#include "projections/projector.h"
+
+namespace enrol {
+namespace {
+
+constexpr size_t kApplyBatch = 20000;
+
+absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) {
+  return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
+}
+
+std::unique_ptr<RdKafka::Conf> GroupConf(const std::string& brokers, const std::string& group,
+                                         std::string* errstr) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  if (conf->set("bootstrap.servers", brokers, *errstr) != RdKafka::Conf::CONF_OK) return nullptr;
+  conf->set("group.id", group, *errstr);
+  conf->set("client.id", "enrol", *errstr);
+  conf->set("broker.address.family", "v4", *errstr);
+  conf->set("enable.auto.commit", "false", *errstr);
+  conf->set("auto.offset.reset", "earliest", *errstr);
+  conf->set("session.timeout.ms", "10000", *errstr);
+  conf->set("heartbeat.interval.ms", "1000", *errstr);
+  conf->set("fetch.max.bytes", "52428800", *errstr);
+  conf->set("max.partition.fetch.bytes", "16777216", *errstr);
+  conf->set("log_level", "3", *errstr);
+  return conf;
+}
+
+std::map<int32_t, int64_t> HighWatermarks(RdKafka::KafkaConsumer* c, const std::string& topic,
+                                          int32_t partitions, absl::Status* status) {
+  std::map<int32_t, int64_t> high;
+  for (int32_t p = 0; p < partitions; ++p) {
+    int64_t lo = 0, hi = 0;
+    RdKafka::ErrorCode err = c->query_watermark_offsets(topic, p, &lo, &hi, 30000);
+    if (err != RdKafka::ERR_NO_ERROR) {
+      *status = Fault(err, "kafka watermarks");
+      return high;
+    }
+    high[p] = hi;
+  }
+  return high;
+}
+
+// The projection worker's state across callbacks.
+class Projection : public RdKafka::RebalanceCb {
+ public:
+  Projection(StateStore* state, const ProfileSet& profiles, int32_t partitions)
+      : state_(state), projector_(state, &profiles), partitions_(partitions) {}
+
+  void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& parts) override {
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      for (RdKafka::TopicPartition* tp : parts) {
+        auto off = state_->AppliedOffset(Partition{tp->partition()});
+        const int64_t at = off.ok() ? off->value : 0;
+        tp->set_offset(at);
+        applied_[tp->partition()] = at;
+        owned_.insert(tp->partition());
+      }
+      c->assign(parts);
+      assigned_once_ = true;
+    } else {
+      // Hand the partitions over with everything read applied.
+      Remember(FlushAll());
+      for (RdKafka::TopicPartition* tp : parts) {
+        owned_.erase(tp->partition());
+        pending_.erase(tp->partition());
+      }
+      c->unassign();
+    }
+    StateStore::Ownership o;
+    o.partitions = partitions_;
+    o.owned.assign(owned_.begin(), owned_.end());
+    Remember(state_->SetOwnership(o));
+  }
+
+  void Add(RdKafka::Message& m) {
+    const int32_t p = m.partition();
+    if (!owned_.count(p) || m.offset() < applied_[p]) return;  // stale redelivery
+    std::vector<LogEntry>& q = pending_[p];
+    LogEntry& e = q.emplace_back();
+    e.partition.value = p;
+    e.offset.value = m.offset();
+    if (!e.event.ParseFromArray(m.payload(), static_cast<int>(m.len()))) {
+      Remember(absl::DataLossError(absl::StrCat("event at partition ", p, " offset ", m.offset(), " does not parse")));
+      q.pop_back();
+      return;
+    }
+    ++pending_count_;
+  }
+
+  size_t pending() const { return pending_count_; }
+
+  absl::Status FlushAll() {
+    for (auto& [p, entries] : pending_) {
+      if (entries.empty()) continue;
+      const int64_t next = entries.back().offset.value + 1;
+      const size_t n = entries.size();
+      if (auto s = projector_.ApplyEntries(Partition{p}, entries); !s.ok()) return s;
+      applied_[p] = next;
+      applied_count_ += static_cast<int64_t>(n);
+      entries.clear();
+    }
+    pending_count_ = 0;
+    return absl::OkStatus();
+  }
+
+  bool CaughtUp(const std::map<int32_t, int64_t>& high) const {
+    if (!assigned_once_) return false;
+    for (int32_t p : owned_) {
+      auto it = high.find(p);
+      auto a = applied_.find(p);
+      if (it != high.end() && (a == applied_.end() || a->second < it->second)) return false;
+    }
+    return true;
+  }
+
+  void Remember(absl::Status s) {
+    if (!s.ok() && error_.ok()) error_ = std::move(s);
+  }
+  const absl::Status& error() const { return error_; }
+  int64_t applied_count() const { return applied_count_; }
+
+ private:
+  StateStore* state_;
+  Projector projector_;
+  const int32_t partitions_;
+  std::set<int32_t> owned_;
+  std::map<int32_t, int64_t> applied_;
+  std::map<int32_t, std::vector<LogEntry>> pending_;
+  size_t pending_count_ = 0;
+  int64_t applied_count_ = 0;
+  bool assigned_once_ = false;
+  absl::Status error_;
+};
+
+}  // namespace
+
+absl::StatusOr<int64_t> RunProjectionWorker(const WorkerOptions& options, StateStore* state,
+                                            const ProfileSet& profiles) {
+  auto partitions = KafkaPartitionCount(options.brokers, options.events_topic, absl::Seconds(30));
+  if (!partitions.ok()) return partitions.status();
+  Projection projection(state, profiles, *partitions);
+  std::string errstr;
+  auto conf = GroupConf(options.brokers, options.group, &errstr);
+  if (!conf) return absl::InvalidArgumentError(absl::StrCat("--brokers: ", errstr));
+  if (conf->set("rebalance_cb", &projection, errstr) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(errstr);
+  }
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), errstr));
+  if (!consumer) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
+  absl::Status status;
+  std::map<int32_t, int64_t> high;
+  if (options.until_caught_up) {
+    high = HighWatermarks(consumer.get(), options.events_topic, *partitions, &status);
+    if (!status.ok()) return status;
+  }
+  if (RdKafka::ErrorCode err = consumer->subscribe({options.events_topic}); err != RdKafka::ERR_NO_ERROR) {
+    return Fault(err, "kafka subscribe");
+  }
+  while (!options.stop() && projection.error().ok()) {
+    std::unique_ptr<RdKafka::Message> m(consumer->consume(100));
+    if (m->err() == RdKafka::ERR_NO_ERROR) {
+      projection.Add(*m);
+      if (projection.pending() < kApplyBatch) continue;
+    } else if (m->err() != RdKafka::ERR__TIMED_OUT && m->err() != RdKafka::ERR__PARTITION_EOF) {
+      projection.Remember(Fault(m->err(), "kafka consume"));
+      break;
+    }
+    projection.Remember(projection.FlushAll());
+    if (options.progress) options.progress(projection.applied_count());
+    if (options.until_caught_up && projection.CaughtUp(high)) break;
+  }
+  projection.Remember(projection.FlushAll());
+  consumer->close();  // leaves the group: the others take the partitions over
+  if (!projection.error().ok()) return projection.error();
+  if (auto s = state->Flush(); !s.ok()) return s;
+  return projection.applied_count();
+}
+
+absl::StatusOr<IngestCounts> RunStream(const StreamOptions& options, v1::Source source, KafkaLog* log,
+                                       const ProfileSet& profiles) {
+  const std::string topic = options.raw_topic.empty() ? absl::StrCat("enrol.raw.", SourceName(source)) : options.raw_topic;
+  const std::string group = options.group.empty() ? absl::StrCat("enrol-stream-", SourceName(source)) : options.group;
+  auto partitions = KafkaPartitionCount(options.brokers, topic, absl::Seconds(30));
+  if (!partitions.ok()) return partitions.status();
+  std::string errstr;
+  auto conf = GroupConf(options.brokers, group, &errstr);
+  if (!conf) return absl::InvalidArgumentError(absl::StrCat("--brokers: ", errstr));
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), errstr));
+  if (!consumer) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
+  absl::Status status;
+  std::map<int32_t, int64_t> high;
+  if (options.until_caught_up) {
+    high = HighWatermarks(consumer.get(), topic, *partitions, &status);
+    if (!status.ok()) return status;
+  }
+  if (RdKafka::ErrorCode err = consumer->subscribe({topic}); err != RdKafka::ERR_NO_ERROR) {
+    return Fault(err, "kafka subscribe");
+  }
+  IngestCounts counts;
+  simdjson::dom::parser parser;
+  std::map<int32_t, int64_t> done;  // next raw offset to read, per partition, once committed
+  while (!options.stop()) {
+    std::vector<v1::Event> events;
+    std::vector<v1::DeadLetter> rejects;
+    std::map<int32_t, int64_t> next;
+    while (events.size() + rejects.size() < options.batch_records) {
+      std::unique_ptr<RdKafka::Message> m(consumer->consume(events.empty() && rejects.empty() ? 500 : 50));
+      if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF) break;
+      if (m->err() != RdKafka::ERR_NO_ERROR) return Fault(m->err(), "kafka consume raw feed");
+      RawRecord r;
+      r.file = absl::StrCat("kafka:", topic, "/", m->partition());
+      r.line = m->offset();
+      r.text.assign(static_cast<const char*>(m->payload()), m->len());
+      ParseJsonRecord(parser, &r);
+      auto event = ToEvent(source, r, profiles);
+      if (event.ok()) {
+        event->mutable_origin()->set_file(r.file);
+        event->mutable_origin()->set_line(r.line);
+        events.push_back(std::move(*event));
+      } else {
+        v1::DeadLetter& d = rejects.emplace_back();
+        d.set_source(source);
+        d.set_file(r.file);
+        d.set_line(r.line);
+        d.set_record(r.text);
+        d.set_reason(std::string(event.status().message()));
+        if (const RawField* id = r.Find("record_id"); id != nullptr) d.set_record_id(id->value);
+      }
+      next[m->partition()] = m->offset() + 1;
+    }
+    if (!next.empty()) {
+      std::vector<AppendResult> results;
+      if (!events.empty()) {
+        if (auto s = log->Append(events, &results); !s.ok()) return s;
+      }
+      if (auto s = log->Put(rejects); !s.ok()) return s;
+      counts.accepted += static_cast<int64_t>(events.size());
+      counts.rejected += static_cast<int64_t>(rejects.size());
+      // Only now are the raw offsets committed.
+      std::vector<RdKafka::TopicPartition*> offsets;
+      for (const auto& [p, o] : next) offsets.push_back(RdKafka::TopicPartition::create(topic, p, o));
+      RdKafka::ErrorCode err = consumer->commitSync(offsets);
+      RdKafka::TopicPartition::destroy(offsets);
+      if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka commit raw offsets");
+      for (const auto& [p, o] : next) done[p] = o;
+    }
+    if (options.until_caught_up) {
+      std::vector<RdKafka::TopicPartition*> assignment;
+      consumer->assignment(assignment);
+      bool caught_up = !assignment.empty();
+      for (RdKafka::TopicPartition* tp : assignment) {
+        const int32_t p = tp->partition();
+        int64_t at = done.count(p) ? done[p] : -1;
+        if (at < 0) {  // nothing read here yet: where the group left off
+          std::vector<RdKafka::TopicPartition*> one{RdKafka::TopicPartition::create(topic, p)};
+          consumer->committed(one, 10000);
+          at = one[0]->offset() < 0 ? 0 : one[0]->offset();
+          RdKafka::TopicPartition::destroy(one);
+        }
+        if (at < high[p]) caught_up = false;
+      }
+      RdKafka::TopicPartition::destroy(assignment);
+      if (caught_up) break;
+    }
+  }
+  consumer->close();
+  return counts;
+}
+
+}  // namespace enrol

@@ -1,0 +1,54 @@
+// The Kafka side of the ledger's workers:
+//  - RunProjectionWorker (`enrol project`): a consumer-group member that folds
+//    its partitions of the events topic into RocksDB, storing each partition's
+//    offset in the same batch as its state. On a rebalance it resumes each
+//    partition it is given from the offset stored with its state (0 when it
+//    has none, which rebuilds it from the topic).
+//  - RunStream (`enrol stream`): consumes a raw feed topic of JSON lines,
+//    validates and appends; a raw offset is committed only after its events
+//    (and dead letters) are acknowledged, so a crash loses nothing and the
+//    idempotency key absorbs what is replayed.
+// Both run until stop() returns true or, with until_caught_up, until they have
+// applied everything up to the high-water marks they saw at start.
+#ifndef ENROL_CONSUMERS_KAFKA_WORKERS_H_
+#define ENROL_CONSUMERS_KAFKA_WORKERS_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "consumers/ingest.h"
+#include "ledger/kafka_log.h"
+#include "projections/profiles.h"
+#include "projections/state_store.h"
+
+namespace enrol {
+
+struct WorkerOptions {
+  std::string brokers;
+  std::string group;
+  std::string events_topic = "enrol.events";
+  bool until_caught_up = false;
+  std::function<bool()> stop = [] { return false; };
+  std::function<void(int64_t applied)> progress;
+};
+
+// Folds into `state` (not owned). Returns how many events it applied.
+absl::StatusOr<int64_t> RunProjectionWorker(const WorkerOptions& options, StateStore* state,
+                                            const ProfileSet& profiles);
+
+struct StreamOptions {
+  std::string brokers;
+  std::string group;          // default "enrol-stream-<source>"
+  std::string raw_topic;      // default "enrol.raw.<source>"
+  bool until_caught_up = false;
+  std::function<bool()> stop = [] { return false; };
+  size_t batch_records = 8192;
+};
+
+absl::StatusOr<IngestCounts> RunStream(const StreamOptions& options, v1::Source source, KafkaLog* log,
+                                       const ProfileSet& profiles);
+
+}  // namespace enrol
+
+#endif  // ENROL_CONSUMERS_KAFKA_WORKERS_H_

@@ -1,0 +1,342 @@
+#include "ledger/kafka_log.h"
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafkacpp.h>
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/hashing.h"
+#include "ledger/content_hash.h"
+
+namespace enrol {
+namespace {
+
+int Ms(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
+
+absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) {
+  return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
+}
+
+std::unique_ptr<RdKafka::Conf> BaseConf(const std::string& brokers, std::string* errstr) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  if (conf->set("bootstrap.servers", brokers, *errstr) != RdKafka::Conf::CONF_OK) return nullptr;
+  conf->set("client.id", "enrol", *errstr);
+  conf->set("broker.address.family", "v4", *errstr);
+  conf->set("log_level", "3", *errstr);
+  return conf;
+}
+
+std::unique_ptr<RdKafka::KafkaConsumer> Reader(const std::string& brokers, std::string* errstr) {
+  auto conf = BaseConf(brokers, errstr);
+  if (!conf) return nullptr;
+  conf->set("group.id", "enrol-reader", *errstr);  // required by the API; never joined
+  conf->set("enable.auto.commit", "false", *errstr);
+  conf->set("enable.partition.eof", "true", *errstr);
+  conf->set("auto.offset.reset", "earliest", *errstr);
+  conf->set("fetch.max.bytes", "52428800", *errstr);
+  conf->set("max.partition.fetch.bytes", "16777216", *errstr);
+  return std::unique_ptr<RdKafka::KafkaConsumer>(RdKafka::KafkaConsumer::create(conf.get(), *errstr));
+}
+
+std::string DeadKey(const v1::DeadLetter& d) {
+  return absl::StrCat(SourceName(d.source()), "\n", d.file(), "\n", d.line());
+}
+
+}  // namespace
+
+// Collects delivery reports: (partition, offset) or an error per message.
+struct KafkaLog::Delivery : public RdKafka::DeliveryReportCb {
+  struct Slot {
+    bool done = false;
+    RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
+    int32_t partition = -1;
+    int64_t offset = -1;
+  };
+  std::vector<Slot>* slots = nullptr;
+  void dr_cb(RdKafka::Message& m) override {
+    auto index = reinterpret_cast<uintptr_t>(m.msg_opaque());
+    if (slots == nullptr || index >= slots->size()) return;
+    Slot& s = (*slots)[index];
+    s.done = true;
+    s.err = m.err();
+    s.partition = m.partition();
+    s.offset = m.offset();
+  }
+};
+
+absl::Status CreateTopics(const std::string& brokers, const std::string& prefix, int events_partitions,
+                          int other_partitions, int replication) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    return absl::InvalidArgumentError(absl::StrCat("--brokers: ", err));
+  }
+  rd_kafka_conf_set(conf, "broker.address.family", "v4", err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (rk == nullptr) return absl::UnavailableError(absl::StrCat("kafka: ", err));
+  std::vector<std::pair<std::string, int>> topics = {{prefix + ".events", events_partitions},
+                                                     {prefix + ".deadletters", other_partitions}};
+  for (const char* feed : {"tax", "civil", "registry", "claims"}) {
+    topics.emplace_back(absl::StrCat(prefix, ".raw.", feed), other_partitions);
+  }
+  std::vector<rd_kafka_NewTopic_t*> news;
+  for (const auto& [name, parts] : topics) {
+    rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(name.c_str(), parts, replication, err, sizeof err);
+    rd_kafka_NewTopic_set_config(t, "retention.ms", "-1");
+    rd_kafka_NewTopic_set_config(t, "retention.bytes", "-1");
+    rd_kafka_NewTopic_set_config(t, "cleanup.policy", "delete");
+    rd_kafka_NewTopic_set_config(t, "min.insync.replicas", replication >= 3 ? "2" : "1");
+    news.push_back(t);
+  }
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_operation_timeout(opts, 30000, err, sizeof err);
+  rd_kafka_CreateTopics(rk, news.data(), news.size(), opts, q);
+  absl::Status status;
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 60000);
+  if (ev == nullptr) {
+    status = absl::UnavailableError("kafka: no answer to CreateTopics");
+  } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    status = absl::UnavailableError(absl::StrCat("kafka CreateTopics: ", rd_kafka_event_error_string(ev)));
+  } else {
+    size_t n = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    for (size_t i = 0; i < n; ++i) {
+      rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+      if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS && status.ok()) {
+        status = absl::UnavailableError(absl::StrCat("kafka CreateTopics ", rd_kafka_topic_result_name(results[i]),
+                                                     ": ", rd_kafka_err2str(e)));
+      }
+    }
+  }
+  if (ev != nullptr) rd_kafka_event_destroy(ev);
+  rd_kafka_AdminOptions_destroy(opts);
+  rd_kafka_NewTopic_destroy_array(news.data(), news.size());
+  rd_kafka_queue_destroy(q);
+  rd_kafka_destroy(rk);
+  return status;
+}
+
+absl::StatusOr<int32_t> KafkaPartitionCount(const std::string& brokers, const std::string& topic,
+                                            absl::Duration timeout) {
+  std::string errstr;
+  auto conf = BaseConf(brokers, &errstr);
+  if (!conf) return absl::InvalidArgumentError(absl::StrCat("--brokers: ", errstr));
+  std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf.get(), errstr));
+  if (!p) return absl::UnavailableError(absl::StrCat("kafka: ", errstr));
+  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(p.get(), topic, nullptr, errstr));
+  RdKafka::Metadata* raw = nullptr;
+  RdKafka::ErrorCode err = p->metadata(false, t.get(), &raw, Ms(timeout));
+  std::unique_ptr<RdKafka::Metadata> md(raw);
+  if (err != RdKafka::ERR_NO_ERROR) return Fault(err, absl::StrCat("kafka metadata for ", topic));
+  for (const RdKafka::TopicMetadata* tm : *md->topics()) {
+    if (tm->topic() != topic) continue;
+    if (tm->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART || tm->partitions()->empty()) {
+      return absl::NotFoundError(absl::StrCat("kafka topic ", topic, " does not exist (deploy/kafka/topics.sh create)"));
+    }
+    if (tm->err() != RdKafka::ERR_NO_ERROR) return Fault(tm->err(), absl::StrCat("kafka topic ", topic));
+    return static_cast<int32_t>(tm->partitions()->size());
+  }
+  return absl::NotFoundError(absl::StrCat("kafka topic ", topic, " does not exist"));
+}
+
+absl::StatusOr<std::unique_ptr<KafkaLog>> KafkaLog::Open(KafkaOptions options) {
+  auto partitions = KafkaPartitionCount(options.brokers, options.events_topic, options.timeout);
+  if (!partitions.ok()) return partitions.status();
+  std::unique_ptr<KafkaLog> log(new KafkaLog(std::move(options), *partitions));
+  std::string errstr;
+  auto conf = BaseConf(log->options_.brokers, &errstr);
+  conf->set("enable.idempotence", "true", errstr);
+  conf->set("acks", "all", errstr);
+  conf->set("linger.ms", "5", errstr);
+  conf->set("batch.num.messages", "10000", errstr);
+  conf->set("queue.buffering.max.messages", "1000000", errstr);
+  conf->set("compression.type", "lz4", errstr);
+  conf->set("message.timeout.ms", std::to_string(Ms(log->options_.timeout)), errstr);
+  if (conf->set("dr_cb", log->delivery_.get(), errstr) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(absl::StrCat("kafka: ", errstr));
+  }
+  log->producer_.reset(RdKafka::Producer::create(conf.get(), errstr));
+  if (!log->producer_) return absl::UnavailableError(absl::StrCat("kafka producer: ", errstr));
+  log->reader_ = Reader(log->options_.brokers, &errstr);
+  if (!log->reader_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
+  return log;
+}
+
+KafkaLog::KafkaLog(KafkaOptions options, int32_t partitions)
+    : options_(std::move(options)), partitions_(partitions), delivery_(std::make_unique<Delivery>()) {}
+
+KafkaLog::~KafkaLog() {
+  if (producer_) producer_->flush(Ms(options_.timeout));
+  if (reader_) reader_->close();
+}
+
+absl::Status KafkaLog::Produce(const std::string& topic,
+                               const std::vector<std::pair<std::string, std::string>>& messages,
+                               const std::vector<int32_t>& partitions,
+                               std::vector<std::pair<int32_t, int64_t>>* positions) {
+  std::vector<Delivery::Slot> slots(messages.size());
+  delivery_->slots = &slots;
+  const int64_t now_ms = absl::ToUnixMillis(options_.clock());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const auto& [key, value] = messages[i];
+    for (;;) {
+      RdKafka::ErrorCode err = producer_->produce(
+          topic, partitions.empty() ? RdKafka::Topic::PARTITION_UA : partitions[i], RdKafka::Producer::RK_MSG_COPY,
+          const_cast<char*>(value.data()), value.size(), key.data(), key.size(), now_ms,
+          reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
+      if (err == RdKafka::ERR__QUEUE_FULL) {
+        producer_->poll(50);
+        continue;
+      }
+      if (err != RdKafka::ERR_NO_ERROR) {
+        producer_->flush(Ms(options_.timeout));
+        delivery_->slots = nullptr;
+        return Fault(err, absl::StrCat("kafka produce to ", topic));
+      }
+      break;
+    }
+  }
+  RdKafka::ErrorCode err = producer_->flush(Ms(options_.timeout));
+  delivery_->slots = nullptr;
+  if (err != RdKafka::ERR_NO_ERROR) return Fault(err, absl::StrCat("kafka flush to ", topic));
+  if (positions != nullptr) positions->resize(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (!slots[i].done) return absl::UnavailableError(absl::StrCat("kafka: no delivery report for ", topic));
+    if (slots[i].err != RdKafka::ERR_NO_ERROR) return Fault(slots[i].err, absl::StrCat("kafka delivery to ", topic));
+    if (positions != nullptr) (*positions)[i] = {slots[i].partition, slots[i].offset};
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KafkaLog::Append(std::vector<v1::Event>& events, std::vector<AppendResult>* results) {
+  std::vector<std::pair<std::string, std::string>> messages;
+  std::vector<int32_t> partitions;
+  messages.reserve(events.size());
+  const int64_t recorded = absl::ToUnixMicros(options_.clock());
+  for (v1::Event& e : events) {
+    if (e.record_id().empty() || e.person().empty() || e.source() == v1::SOURCE_UNSPECIFIED) {
+      return absl::InvalidArgumentError("an event lacks source, record_id or person");
+    }
+    e.set_content_hash(ContentHash(&e));
+    e.set_event_id(absl::StrCat(SourceName(e.source()), ":", e.record_id()));
+    e.set_recorded_at_us(recorded);
+    partitions.push_back(PartitionForKey(e.person(), partitions_));
+    messages.emplace_back(e.person(), e.SerializeAsString());
+  }
+  std::vector<std::pair<int32_t, int64_t>> positions;
+  if (auto s = Produce(options_.events_topic, messages, partitions, &positions); !s.ok()) return s;
+  results->assign(events.size(), AppendResult{});
+  for (size_t i = 0; i < events.size(); ++i) {
+    (*results)[i].kind = AppendResult::Kind::kAppended;
+    (*results)[i].partition.value = positions[i].first;
+    (*results)[i].offset.value = positions[i].second;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Offset> KafkaLog::EndOffset(Partition p) {
+  int64_t low = 0, high = 0;
+  RdKafka::ErrorCode err =
+      producer_->query_watermark_offsets(options_.events_topic, p.value, &low, &high, Ms(options_.timeout));
+  if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka watermarks");
+  return Offset{high};
+}
+
+absl::Status KafkaLog::Read(Partition p, Offset from, size_t max_events, std::vector<LogEntry>* out) {
+  auto end = EndOffset(p);
+  if (!end.ok()) return end.status();
+  if (from >= *end || max_events == 0) return absl::OkStatus();
+  std::unique_ptr<RdKafka::TopicPartition> tp(
+      RdKafka::TopicPartition::create(options_.events_topic, p.value, from.value));
+  std::vector<RdKafka::TopicPartition*> assignment{tp.get()};
+  if (RdKafka::ErrorCode err = reader_->assign(assignment); err != RdKafka::ERR_NO_ERROR) {
+    return Fault(err, "kafka assign");
+  }
+  absl::Status status;
+  size_t n = 0;
+  int64_t next = from.value;
+  const absl::Time deadline = absl::Now() + options_.timeout;
+  while (n < max_events && next < end->value) {
+    std::unique_ptr<RdKafka::Message> m(reader_->consume(200));
+    if (m->err() == RdKafka::ERR__TIMED_OUT) {
+      if (absl::Now() > deadline) {
+        status = absl::UnavailableError("kafka: timed out reading the events topic");
+        break;
+      }
+      continue;
+    }
+    if (m->err() == RdKafka::ERR__PARTITION_EOF) break;
+    if (m->err() != RdKafka::ERR_NO_ERROR) {
+      status = Fault(m->err(), "kafka consume");
+      break;
+    }
+    LogEntry& entry = out->emplace_back();
+    entry.partition = p;
+    entry.offset.value = m->offset();
+    if (!entry.event.ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
+      status = absl::DataLossError(absl::StrCat("event at partition ", p.value, " offset ", m->offset(),
+                                                " does not parse"));
+      break;
+    }
+    next = m->offset() + 1;
+    ++n;
+  }
+  reader_->unassign();
+  return status;
+}
+
+absl::Status KafkaLog::Put(const std::vector<v1::DeadLetter>& letters) {
+  if (letters.empty()) return absl::OkStatus();
+  std::vector<std::pair<std::string, std::string>> messages;
+  for (const v1::DeadLetter& d : letters) messages.emplace_back(DeadKey(d), d.SerializeAsString());
+  return Produce(options_.dead_letter_topic, messages, {}, nullptr);
+}
+
+absl::Status KafkaLog::ForEach(std::optional<v1::Source> source,
+                               const std::function<bool(const v1::DeadLetter&)>& fn) {
+  auto count = KafkaPartitionCount(options_.brokers, options_.dead_letter_topic, options_.timeout);
+  if (!count.ok()) return count.status();
+  // Latest letter per (source, file, line), in that order.
+  std::map<std::tuple<int, std::string, int64_t>, v1::DeadLetter> letters;
+  for (int32_t p = 0; p < *count; ++p) {
+    int64_t low = 0, high = 0;
+    RdKafka::ErrorCode err =
+        producer_->query_watermark_offsets(options_.dead_letter_topic, p, &low, &high, Ms(options_.timeout));
+    if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka watermarks");
+    if (high <= low) continue;
+    std::unique_ptr<RdKafka::TopicPartition> tp(
+        RdKafka::TopicPartition::create(options_.dead_letter_topic, p, low));
+    std::vector<RdKafka::TopicPartition*> assignment{tp.get()};
+    reader_->assign(assignment);
+    int64_t next = low;
+    while (next < high) {
+      std::unique_ptr<RdKafka::Message> m(reader_->consume(1000));
+      if (m->err() == RdKafka::ERR__TIMED_OUT) continue;
+      if (m->err() == RdKafka::ERR__PARTITION_EOF) break;
+      if (m->err() != RdKafka::ERR_NO_ERROR) {
+        reader_->unassign();
+        return Fault(m->err(), "kafka consume dead letters");
+      }
+      v1::DeadLetter d;
+      if (!d.ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
+        reader_->unassign();
+        return absl::DataLossError("a dead letter does not parse");
+      }
+      next = m->offset() + 1;
+      if (source && d.source() != *source) continue;
+      letters[{static_cast<int>(d.source()), d.file(), d.line()}] = std::move(d);
+    }
+    reader_->unassign();
+  }
+  for (const auto& [key, d] : letters) {
+    if (!fn(d)) break;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace enrol

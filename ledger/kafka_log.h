@@ -1,0 +1,81 @@
+// KafkaLog: the log on Apache Kafka. Events go to one topic keyed by person
+// (partition = Kafka's murmur2 of the ID number, as in the embedded log), each
+// acknowledged by all in-sync replicas (acks=all) through an idempotent
+// producer; dead letters go to their own topic. Topic names and settings are
+// in deploy/kafka/README.md.
+//
+// Idempotency on (source, record_id) is enforced where Kafka cannot: the
+// projection keeps the first event of each key by offset, and `enrol audit`
+// reports a later one with other content. Append therefore reports every
+// acknowledged event as appended.
+//
+// Thread-compatible: one Append or Read at a time.
+#ifndef ENROL_LEDGER_KAFKA_LOG_H_
+#define ENROL_LEDGER_KAFKA_LOG_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "ledger/log.h"
+
+namespace RdKafka {
+class Producer;
+class KafkaConsumer;
+}  // namespace RdKafka
+
+namespace enrol {
+
+struct KafkaOptions {
+  std::string brokers;  // HOST:PORT,...
+  std::string events_topic = "enrol.events";
+  std::string dead_letter_topic = "enrol.deadletters";
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+  absl::Duration timeout = absl::Seconds(60);
+};
+
+class KafkaLog final : public Log, public DeadLetterStore {
+ public:
+  // Connects and reads the events topic's partition count. kUnavailable when
+  // the brokers do not answer, kNotFound when the topic does not exist.
+  static absl::StatusOr<std::unique_ptr<KafkaLog>> Open(KafkaOptions options);
+  ~KafkaLog() override;
+
+  int32_t partitions() const override { return partitions_; }
+  absl::Status Append(std::vector<v1::Event>& events, std::vector<AppendResult>* results) override;
+  absl::StatusOr<Offset> EndOffset(Partition p) override;
+  absl::Status Read(Partition p, Offset from, size_t max_events, std::vector<LogEntry>* out) override;
+
+  absl::Status Put(const std::vector<v1::DeadLetter>& letters) override;
+  absl::Status ForEach(std::optional<v1::Source> source,
+                       const std::function<bool(const v1::DeadLetter&)>& fn) override;
+
+ private:
+  KafkaLog(KafkaOptions options, int32_t partitions);
+  absl::Status Produce(const std::string& topic, const std::vector<std::pair<std::string, std::string>>& messages,
+                       const std::vector<int32_t>& partitions, std::vector<std::pair<int32_t, int64_t>>* positions);
+
+  struct Delivery;
+  const KafkaOptions options_;
+  const int32_t partitions_;
+  std::unique_ptr<Delivery> delivery_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+  std::unique_ptr<RdKafka::KafkaConsumer> reader_;
+};
+
+// The project's topics under `prefix` (deploy/kafka/README.md): PREFIX.events
+// (events_partitions), PREFIX.deadletters and PREFIX.raw.<feed>
+// (other_partitions each), all kept forever, with min.insync.replicas 2 when
+// replication is 3 or more. Existing topics are left as they are.
+absl::Status CreateTopics(const std::string& brokers, const std::string& prefix, int events_partitions,
+                          int other_partitions, int replication);
+
+// The partition count of a topic; kNotFound when it does not exist.
+absl::StatusOr<int32_t> KafkaPartitionCount(const std::string& brokers, const std::string& topic,
+                                            absl::Duration timeout);
+
+}  // namespace enrol
+
+#endif  // ENROL_LEDGER_KAFKA_LOG_H_

@@ -1,0 +1,274 @@
+// Integration tests against a real Kafka broker (ctest label "kafka"; the
+// fixture in tests/CMakeLists.txt starts it with deploy/kafka/up.sh). Each
+// test has topics of its own (--topics PREFIX).
+//  - the same facts give the same answers through Kafka as through the
+//    embedded store;
+//  - SIGKILL of a projection worker mid-stream, then a restart, ends with the
+//    digest of an embedded replay of the same facts;
+//  - two workers in one group, one killed: the survivor takes its partitions
+//    and the answers are unchanged;
+//  - (Kafka3 suite) on 3 brokers, stopping one during ingest loses no
+//    acknowledged event.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "gtest/gtest.h"
+
+namespace enrol {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Env(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : fallback;
+}
+
+class KafkaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = fs::temp_directory_path() / absl::StrCat("kafka-", ::getpid(), "-", name);
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    prefix_ = absl::StrCat("t", ::getpid(), "-", name);
+    brokers_ = Env("ENROL_KAFKA_BROKERS", "127.0.0.1:9092");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Result Run(const std::string& args) {
+    std::string cmd = absl::StrCat("cd ", dir_.string(), " && ", ENROL_BINARY, " ", args, " >out.txt 2>err.txt");
+    int status = std::system(cmd.c_str());
+    Result r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = Slurp(dir_ / "out.txt");
+    r.err = Slurp(dir_ / "err.txt");
+    return r;
+  }
+  Result Kafka(const std::string& args) {
+    return Run(absl::StrCat(args, " --brokers ", brokers_, " --topics ", prefix_));
+  }
+  void CreateTopics(int partitions, int replication = 1) {
+    Result r = Kafka(absl::StrCat("topics --partitions ", partitions, " --replication ", replication));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  // Starts `enrol ARGS` in the background; returns its pid.
+  pid_t Start(const std::vector<std::string>& args) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      if (::chdir(dir_.c_str()) != 0) ::_exit(126);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(ENROL_BINARY));
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::execv(ENROL_BINARY, argv.data());
+      ::_exit(127);
+    }
+    return pid;
+  }
+  std::vector<std::string> WorkerArgs(const std::string& group, const std::string& data) {
+    return {"project", "--brokers", brokers_, "--topics", prefix_, "--group", group, "--data-dir", data};
+  }
+
+  fs::path dir_;
+  std::string prefix_;
+  std::string brokers_;
+};
+
+std::string Field(const std::string& json, const std::string& name) {
+  size_t at = json.find("\"" + name + "\":");
+  if (at == std::string::npos) return "";
+  at += name.size() + 3;
+  size_t end = json.find_first_of(",}", at);
+  return json.substr(at, end - at);
+}
+
+std::string BigId(int n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "532501%04d%02d%02d%03d", 1950 + (n / 1000) % 70, n % 12 + 1, n % 28 + 1, n % 1000);
+  std::string first17 = buf;
+  return first17 + IdCheckCharacter(first17);
+}
+
+// records payments for records/4 persons over 4 years, some late.
+void WriteFeed(const fs::path& path, int records) {
+  std::ofstream out(path);
+  for (int i = 0; i < records; ++i) {
+    int year = 2025 + i % 4;
+    out << "{\"record_id\":\"T" << i << "\",\"id_number\":\"" << BigId(i / 4)
+        << "\",\"region\":\"532501\",\"scheme\":\"resident\",\"payer\":\"individual\",\"period\":\"" << year
+        << "\",\"amount\":\"400.00\",\"paid_at\":\""
+        << (i % 9 == 0 ? absl::StrCat(year, "-04-02T10:00:00+08:00") : absl::StrCat(year - 1, "-10-12T09:30:00+08:00"))
+        << "\"}\n";
+  }
+}
+
+std::string SampleFile(const char* name) { return absl::StrCat(ENROL_SOURCE_DIR, "/data/sample/", name); }
+
+TEST_F(KafkaTest, SameAnswersAsTheEmbeddedStore) {
+  CreateTopics(8);
+  const std::pair<const char*, const char*> feeds[] = {
+      {"tax", "tax.jsonl"}, {"civil", "civil.jsonl"}, {"registry", "registry.csv"}, {"claims", "claims.jsonl"}};
+  for (const auto& [source, file] : feeds) {
+    Result e = Run(absl::StrCat("ingest --source ", source, " ", SampleFile(file), " --data-dir embedded"));
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    Result k = Kafka(absl::StrCat("ingest --source ", source, " ", SampleFile(file)));
+    ASSERT_EQ(k.exit_code, 0) << k.err;
+  }
+  Result w = Kafka("project --group g1 --data-dir worker --until-caught-up");
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  Result embedded = Run("replay --data-dir embedded");
+  Result worker = Run("digest --data-dir worker");
+  ASSERT_EQ(embedded.exit_code, 0);
+  EXPECT_EQ(Field(worker.out, "digest"), Field(embedded.out, "digest")) << worker.out << embedded.out;
+  EXPECT_EQ(Field(worker.out, "persons"), Field(embedded.out, "persons"));
+  for (const char* id : {"532501199001011239", "42132119991006140X"}) {
+    for (int year : {2025, 2026, 2027}) {
+      Result a = Run(absl::StrCat("query --id ", id, " --year ", year, " --data-dir embedded"));
+      Result b = Run(absl::StrCat("query --id ", id, " --year ", year, " --data-dir worker"));
+      EXPECT_EQ(a.out, b.out) << id << " " << year;
+    }
+  }
+  // The same records are refused, into the dead-letter topic; only the
+  // conflicting duplicate is not (Kafka leaves it to the projection, which
+  // keeps the first by offset, and to `enrol audit`).
+  Result rejects = Kafka("rejects");
+  ASSERT_EQ(rejects.exit_code, 0) << rejects.err;
+  Result embedded_rejects = Run("rejects --data-dir embedded");
+  std::string expected;
+  std::istringstream lines(embedded_rejects.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("record_id: conflicting duplicate") == std::string::npos) expected += line + "\n";
+  }
+  EXPECT_EQ(rejects.out, expected);
+  // Replay on the worker's directory rebuilds from the topic.
+  Result replay = Kafka("replay --data-dir worker");
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(Field(replay.out, "digest"), Field(embedded.out, "digest"));
+}
+
+TEST_F(KafkaTest, WorkerKilledMidStreamThenRestartedEndsWithTheEmbeddedDigest) {
+  CreateTopics(8);
+  WriteFeed(dir_ / "big.jsonl", 120000);
+  ASSERT_EQ(Run("ingest --source tax big.jsonl --data-dir embedded").exit_code, 0);
+  Result embedded = Run("replay --data-dir embedded");
+  Result in = Kafka("ingest --source tax big.jsonl");
+  ASSERT_EQ(in.exit_code, 0) << in.err;
+  EXPECT_EQ(Field(in.out, "accepted"), "120000");
+  pid_t worker = Start(WorkerArgs("g2", "worker"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  ::kill(worker, SIGKILL);
+  int status = 0;
+  ::waitpid(worker, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status)) << "the worker finished before it was killed";
+  Result restarted = Kafka("project --group g2 --data-dir worker --until-caught-up");
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
+  Result digest = Run("digest --data-dir worker");
+  EXPECT_EQ(Field(digest.out, "digest"), Field(embedded.out, "digest")) << digest.out << embedded.out;
+  EXPECT_EQ(Field(digest.out, "persons"), "30000");
+}
+
+TEST_F(KafkaTest, TwoWorkersOneKilledTheSurvivorTakesItsPartitions) {
+  CreateTopics(8);
+  WriteFeed(dir_ / "feed.jsonl", 40000);
+  ASSERT_EQ(Run("ingest --source tax feed.jsonl --data-dir embedded").exit_code, 0);
+  Result embedded = Run("replay --data-dir embedded");
+  ASSERT_EQ(Kafka("ingest --source tax feed.jsonl").exit_code, 0);
+  pid_t a = Start(WorkerArgs("g3", "a"));
+  pid_t b = Start(WorkerArgs("g3", "b"));
+  // Both hold partitions and have applied them: each answers for its own
+  // persons and says so for the other's.
+  bool split = false;
+  for (int i = 0; i < 60 && !split; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    Result qa = Run(absl::StrCat("query --id ", BigId(0), " --year 2026 --data-dir a"));
+    Result qb = Run(absl::StrCat("query --id ", BigId(0), " --year 2026 --data-dir b"));
+    split = (qa.exit_code == 0) != (qb.exit_code == 0) &&
+            (qa.err.find("does not own") != std::string::npos || qb.err.find("does not own") != std::string::npos);
+  }
+  EXPECT_TRUE(split) << "the two workers did not split the partitions";
+  ::kill(a, SIGKILL);
+  ::waitpid(a, nullptr, 0);
+  // The survivor gets A's partitions when A's session times out, rebuilds them
+  // from the topic (it has no state for them), and then answers for everyone.
+  bool whole = false;
+  for (int i = 0; i < 90 && !whole; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    whole = true;
+    for (int n : {0, 1, 2, 3, 5, 8, 13, 21, 34, 55}) {
+      if (Run(absl::StrCat("query --id ", BigId(n), " --year 2026 --data-dir b")).exit_code != 0) whole = false;
+    }
+  }
+  EXPECT_TRUE(whole) << "the survivor did not take the killed worker's partitions";
+  ::kill(b, SIGTERM);
+  int status = 0;
+  ::waitpid(b, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "SIGTERM should stop a worker cleanly";
+  Result finish = Kafka("project --group g3 --data-dir b --until-caught-up");
+  ASSERT_EQ(finish.exit_code, 0) << finish.err;
+  Result digest = Run("digest --data-dir b");
+  EXPECT_EQ(Field(digest.out, "digest"), Field(embedded.out, "digest")) << digest.out << embedded.out;
+}
+
+// On three brokers (replication 3, min.insync.replicas 2), stopping one
+// during ingest loses no acknowledged event. Runs its own cluster.
+class Kafka3Test : public KafkaTest {};
+
+TEST_F(Kafka3Test, StoppingOneBrokerDuringIngestLosesNoAcknowledgedEvent) {
+  const std::string kafka_dir = (dir_ / "cluster").string();
+  const std::string env = "ENROL_KAFKA_PORT=9192 ENROL_KAFKA_CONTROLLER_PORT=19192 ";
+  const std::string scripts = absl::StrCat(ENROL_SOURCE_DIR, "/deploy/kafka/");
+  ASSERT_EQ(std::system(absl::StrCat(env, "bash ", scripts, "up.sh --nodes 3 --dir ", kafka_dir,
+                                     " > ", (dir_ / "up.log").string(), " 2>&1").c_str()), 0)
+      << Slurp(dir_ / "up.log");
+  brokers_ = "127.0.0.1:9192,127.0.0.1:9193,127.0.0.1:9194";
+  CreateTopics(8, 3);
+  WriteFeed(dir_ / "feed.jsonl", 200000);
+  ASSERT_EQ(Run("ingest --source tax feed.jsonl --data-dir embedded").exit_code, 0);
+  Result embedded = Run("replay --data-dir embedded");
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    std::system(absl::StrCat(env, "bash ", scripts, "stop-node.sh 2 --dir ", kafka_dir, " > ",
+                             (dir_ / "stop.log").string(), " 2>&1").c_str());
+  });
+  Result in = Kafka("ingest --source tax feed.jsonl");
+  stopper.join();
+  ASSERT_EQ(in.exit_code, 0) << in.err;
+  EXPECT_EQ(Field(in.out, "accepted"), "200000");
+  Result w = Kafka("project --group g4 --data-dir worker --until-caught-up");
+  EXPECT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_EQ(Field(w.out, "applied"), "200000");
+  Result digest = Run("digest --data-dir worker");
+  EXPECT_EQ(Field(digest.out, "digest"), Field(embedded.out, "digest"));
+  std::system(absl::StrCat(env, "bash ", scripts, "down.sh --dir ", kafka_dir, " > /dev/null 2>&1").c_str());
+}
+
+}  // namespace
+}  // namespace enrol
