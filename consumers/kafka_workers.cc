@@ -73,11 +73,14 @@ class Projection : public RdKafka::RebalanceCb {
     } else {
       // Hand the partitions over with everything read applied.
       Remember(FlushAll());
+      c->unassign();
+      // Leaving the group (close) revokes too; the store still holds those
+      // partitions as of now, and a later start resumes them: keep them.
+      if (closing_) return;
       for (RdKafka::TopicPartition* tp : parts) {
         owned_.erase(tp->partition());
         pending_.erase(tp->partition());
       }
-      c->unassign();
     }
     StateStore::Ownership o;
     o.partitions = partitions_;
@@ -126,6 +129,8 @@ class Projection : public RdKafka::RebalanceCb {
     return true;
   }
 
+  void Closing() { closing_ = true; }
+
   void Remember(absl::Status s) {
     if (!s.ok() && error_.ok()) error_ = std::move(s);
   }
@@ -142,6 +147,7 @@ class Projection : public RdKafka::RebalanceCb {
   size_t pending_count_ = 0;
   int64_t applied_count_ = 0;
   bool assigned_once_ = false;
+  bool closing_ = false;
   absl::Status error_;
 };
 
@@ -183,6 +189,7 @@ absl::StatusOr<int64_t> RunProjectionWorker(const WorkerOptions& options, StateS
     if (options.until_caught_up && projection.CaughtUp(high)) break;
   }
   projection.Remember(projection.FlushAll());
+  projection.Closing();
   consumer->close();  // leaves the group: the others take the partitions over
   if (!projection.error().ok()) return projection.error();
   if (auto s = state->Flush(); !s.ok()) return s;

@@ -162,8 +162,11 @@ absl::StatusOr<std::unique_ptr<KafkaLog>> KafkaLog::Open(KafkaOptions options) {
   }
   log->producer_.reset(RdKafka::Producer::create(conf.get(), errstr));
   if (!log->producer_) return absl::UnavailableError(absl::StrCat("kafka producer: ", errstr));
-  log->reader_ = Reader(log->options_.brokers, &errstr);
-  if (!log->reader_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
+  {
+    absl::MutexLock lock(&log->read_mu_);
+    log->reader_ = Reader(log->options_.brokers, &errstr);
+    if (!log->reader_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
+  }
   return log;
 }
 
@@ -172,6 +175,7 @@ KafkaLog::KafkaLog(KafkaOptions options, int32_t partitions)
 
 KafkaLog::~KafkaLog() {
   if (producer_) producer_->flush(Ms(options_.timeout));
+  absl::MutexLock lock(&read_mu_);
   if (reader_) reader_->close();
 }
 
@@ -251,6 +255,7 @@ absl::Status KafkaLog::Read(Partition p, Offset from, size_t max_events, std::ve
   auto end = EndOffset(p);
   if (!end.ok()) return end.status();
   if (from >= *end || max_events == 0) return absl::OkStatus();
+  absl::MutexLock lock(&read_mu_);
   std::unique_ptr<RdKafka::TopicPartition> tp(
       RdKafka::TopicPartition::create(options_.events_topic, p.value, from.value));
   std::vector<RdKafka::TopicPartition*> assignment{tp.get()};
@@ -303,6 +308,7 @@ absl::Status KafkaLog::ForEach(std::optional<v1::Source> source,
   if (!count.ok()) return count.status();
   // Latest letter per (source, file, line), in that order.
   std::map<std::tuple<int, std::string, int64_t>, v1::DeadLetter> letters;
+  absl::MutexLock lock(&read_mu_);
   for (int32_t p = 0; p < *count; ++p) {
     int64_t low = 0, high = 0;
     RdKafka::ErrorCode err =

@@ -9,7 +9,8 @@
 // reports a later one with other content. Append therefore reports every
 // acknowledged event as appended.
 //
-// Thread-compatible: one Append or Read at a time.
+// Thread-safe: reads share one consumer under a mutex; Append and Put are
+// serialized by the caller (one ingest at a time).
 #ifndef ENROL_LEDGER_KAFKA_LOG_H_
 #define ENROL_LEDGER_KAFKA_LOG_H_
 
@@ -18,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/log.h"
 
@@ -62,7 +65,8 @@ class KafkaLog final : public Log, public DeadLetterStore {
   const int32_t partitions_;
   std::unique_ptr<Delivery> delivery_;
   std::unique_ptr<RdKafka::Producer> producer_;
-  std::unique_ptr<RdKafka::KafkaConsumer> reader_;
+  absl::Mutex read_mu_;
+  std::unique_ptr<RdKafka::KafkaConsumer> reader_ ABSL_GUARDED_BY(read_mu_);
 };
 
 // The project's topics under `prefix` (deploy/kafka/README.md): PREFIX.events

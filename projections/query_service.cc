@@ -1,6 +1,7 @@
 #include "projections/query_service.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -22,18 +23,17 @@ absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Open(const std::stri
                                                                  const ProfileSet* profiles) {
   // A Kafka projection worker's directory has a state and no log.
   std::unique_ptr<EmbeddedLog> embedded;
-  auto log = EmbeddedLog::Open(data_dir + "/log", {.read_only = true});
-  if (log.ok()) {
+  std::error_code ec;
+  if (std::filesystem::exists(data_dir + "/log/CURRENT", ec)) {
+    auto log = EmbeddedLog::Open(data_dir + "/log", {.read_only = true});
+    if (!log.ok()) return log.status();
     embedded = std::move(*log);
-  } else if (log.status().code() != absl::StatusCode::kNotFound) {
-    return log.status();
   }
   std::unique_ptr<StateStore> state;
-  auto store = StateStore::Open(data_dir + "/state", /*read_only=*/true);
-  if (store.ok()) {
+  if (std::filesystem::exists(data_dir + "/state/CURRENT", ec)) {
+    auto store = StateStore::Open(data_dir + "/state", /*read_only=*/true);
+    if (!store.ok()) return store.status();
     state = std::move(*store);
-  } else if (store.status().code() != absl::StatusCode::kNotFound) {
-    return store.status();
   }
   if (embedded == nullptr && state == nullptr) {
     return absl::NotFoundError(absl::StrCat("no ledger at ", data_dir));

@@ -237,6 +237,36 @@ TEST_F(KafkaTest, TwoWorkersOneKilledTheSurvivorTakesItsPartitions) {
   EXPECT_EQ(Field(digest.out, "digest"), Field(embedded.out, "digest")) << digest.out << embedded.out;
 }
 
+// `enrol stream`: a department streams JSON lines into the raw topic; the
+// streamer validates and appends, committing a raw offset only after its
+// events are acknowledged. Killed part-way and restarted, nothing is lost and
+// the replayed lines are absorbed by the idempotency key.
+TEST_F(KafkaTest, StreamKilledPartWayLosesNothing) {
+  CreateTopics(8);
+  WriteFeed(dir_ / "feed.jsonl", 60000);
+  std::ofstream(dir_ / "feed.jsonl", std::ios::app) << "{\"record_id\":\"BAD1\",\"id_number\":\"123\"}\n";
+  ASSERT_EQ(Run("ingest --source tax feed.jsonl --data-dir embedded").exit_code, 0);
+  Result embedded = Run("replay --data-dir embedded");
+  const std::string producer = absl::StrCat(
+      "bash ", ENROL_SOURCE_DIR, "/deploy/kafka/run-class.sh kafka.tools.ConsoleProducer --bootstrap-server ",
+      brokers_, " --topic ", prefix_, ".raw.tax --producer-property acks=all < ", (dir_ / "feed.jsonl").string(),
+      " > ", (dir_ / "producer.log").string(), " 2>&1");
+  ASSERT_EQ(std::system(producer.c_str()), 0) << Slurp(dir_ / "producer.log");
+  pid_t streamer = Start({"stream", "--brokers", brokers_, "--topics", prefix_, "--source", "tax"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  ::kill(streamer, SIGKILL);
+  ::waitpid(streamer, nullptr, 0);
+  Result rest = Kafka("stream --source tax --until-caught-up");
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  Result w = Kafka("project --group g5 --data-dir worker --until-caught-up");
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  Result digest = Run("digest --data-dir worker");
+  EXPECT_EQ(Field(digest.out, "digest"), Field(embedded.out, "digest")) << digest.out << embedded.out;
+  Result rejects = Kafka("rejects");
+  EXPECT_NE(rejects.out.find("\"record_id\":\"BAD1\",\"reason\":\"id_number: must be 18 characters"), std::string::npos)
+      << rejects.out;
+}
+
 // On three brokers (replication 3, min.insync.replicas 2), stopping one
 // during ingest loses no acknowledged event. Runs its own cluster.
 class Kafka3Test : public KafkaTest {};
