@@ -52,7 +52,7 @@ ABSL_FLAG(std::string, as_of, "", "RFC 3339 timestamp: answer from facts recorde
 ABSL_FLAG(std::string, date, "", "day to answer for, YYYY-MM-DD");
 ABSL_FLAG(std::string, profiles, "", "directory of policy profiles (default: the built-in ones)");
 ABSL_FLAG(int, threads, 2, "worker threads for projection and replay");
-ABSL_FLAG(int, partitions, 16, "log partitions, when the data directory is created");
+ABSL_FLAG(int, partitions, 64, "partitions of a new embedded log; of the events topic for enrol topics");
 ABSL_FLAG(std::string, group, "", "Kafka consumer group (project, stream)");
 ABSL_FLAG(std::string, topics, "enrol", "Kafka topic prefix: PREFIX.events, PREFIX.deadletters, PREFIX.raw.<feed>");
 ABSL_FLAG(int, replication, 1, "topics: replication factor (3 nodes: 3)");

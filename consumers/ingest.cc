@@ -81,7 +81,9 @@ int RecordYear(const RawRecord& r) {
   return 0;
 }
 
-v1::DeadLetter Letter(v1::Source source, const RawRecord& r, const std::string& reason) {
+}  // namespace
+
+v1::DeadLetter RejectedRecord(v1::Source source, const RawRecord& r, const std::string& reason) {
   v1::DeadLetter d;
   d.set_year(RecordYear(r));
   d.set_source(source);
@@ -94,6 +96,8 @@ v1::DeadLetter Letter(v1::Source source, const RawRecord& r, const std::string& 
   }
   return d;
 }
+
+namespace {
 
 absl::Status ReadAll(v1::Source source, const std::vector<std::string>& files,
                      const ProfileSet& profiles, size_t batch_records, BatchQueue* queue) {
@@ -119,7 +123,7 @@ absl::Status ReadAll(v1::Source source, const std::vector<std::string>& files,
         batch.events.push_back(std::move(*event));
         batch.texts.push_back(r.text);
       } else {
-        batch.rejects.push_back(Letter(source, r, std::string(event.status().message())));
+        batch.rejects.push_back(RejectedRecord(source, r, std::string(event.status().message())));
       }
       if (batch.events.size() + batch.rejects.size() >= batch_records && !flush()) {
         return absl::CancelledError("ingest stopped");

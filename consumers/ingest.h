@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "consumers/feed_reader.h"
 #include "ledger/log.h"
 #include "projections/profiles.h"
 
@@ -32,6 +33,10 @@ struct IngestOptions {
   // Called after each batch with the running counts.
   std::function<void(const IngestCounts&)> progress;
 };
+
+// The dead letter of a record refused for `reason`: source, file, line, the
+// line as received, record id and business year when they can be read.
+v1::DeadLetter RejectedRecord(v1::Source source, const RawRecord& record, const std::string& reason);
 
 // Ingests `files` ("-" = stdin) of one source. Returns an error only for
 // faults that stop the run (unreadable file, storage fault): counts up to the

@@ -238,13 +238,7 @@ absl::StatusOr<IngestCounts> RunStream(const StreamOptions& options, v1::Source 
         event->mutable_origin()->set_line(r.line);
         events.push_back(std::move(*event));
       } else {
-        v1::DeadLetter& d = rejects.emplace_back();
-        d.set_source(source);
-        d.set_file(r.file);
-        d.set_line(r.line);
-        d.set_record(r.text);
-        d.set_reason(std::string(event.status().message()));
-        if (const RawField* id = r.Find("record_id"); id != nullptr) d.set_record_id(id->value);
+        rejects.push_back(RejectedRecord(source, r, std::string(event.status().message())));
       }
       next[m->partition()] = m->offset() + 1;
     }

@@ -26,7 +26,7 @@ namespace enrol {
 
 struct EmbeddedLogOptions {
   // Used only when the log is created; an existing log keeps its count.
-  int32_t partitions = 16;
+  int32_t partitions = 64;
   bool read_only = false;
   // Source of recorded times; tests inject a fake.
   std::function<absl::Time()> clock = [] { return absl::Now(); };

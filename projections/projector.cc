@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/hashing.h"
 #include "projections/facts.h"
 #include "projections/person_model.h"
 
@@ -17,6 +18,8 @@ namespace {
 constexpr size_t kCatchUpBatch = 20000;
 constexpr size_t kRebuildCommitPersons = 5000;
 constexpr size_t kRebuildReadChunk = 50000;
+// Events a rebuild worker holds at once (about 1 KB each in memory); see Rebuild.
+constexpr int64_t kRebuildEventsInMemory = 250000;
 
 bool FactLess(const v1::Event& a, const v1::Event& b) {
   if (a.source() != b.source()) return a.source() < b.source();
@@ -159,49 +162,55 @@ absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const Profile
       return absl::OkStatus();
     }
     // A person's events all live in one partition: gather them, then fold
-    // each person once.
-    std::unordered_map<std::string, std::vector<v1::Event>> by_person;
-    Offset at{0};
+    // each person once. A large partition is folded in several passes, each
+    // holding the events of one slice of its persons, so memory stays bounded.
     auto end = log->EndOffset(p);
     if (!end.ok()) return end.status();
+    const int64_t passes = std::max<int64_t>(1, (end->value + kRebuildEventsInMemory - 1) / kRebuildEventsInMemory);
     int64_t folded = 0;
-    while (at < *end) {
-      std::vector<LogEntry> entries;
-      if (auto st = log->Read(p, at, kRebuildReadChunk, &entries); !st.ok()) return st;
-      if (entries.empty()) break;
-      at = Offset{entries.back().offset.value + 1};
-      for (LogEntry& e : entries) {
-        if (as_of_us && e.event.recorded_at_us() > *as_of_us) continue;
-        ++folded;
-        std::string person = e.event.person();
-        by_person[person].push_back(std::move(e.event));
-      }
-      int64_t done = total += static_cast<int64_t>(entries.size());
-      if (progress) {
-        absl::MutexLock lock(&progress_mu);
-        progress(done);
-      }
-    }
-    std::vector<std::pair<std::string, std::string>> out;
+    Offset at{0};
     std::vector<std::pair<std::string, std::string>> mine;
-    out.reserve(kRebuildCommitPersons);
-    mine.reserve(by_person.size());
-    for (auto& [person, events] : by_person) {
-      v1::PersonState state;
-      FoldPerson(person, std::move(events), profiles, &state);
-      mine.emplace_back(person, PersonDigest(person, state));
-      out.emplace_back(person, state.SerializeAsString());
-      if (out.size() >= kRebuildCommitPersons) {
-        if (auto st = fresh->Commit(out, {}); !st.ok()) return st;
-        out.clear();
+    for (int64_t pass = 0; pass < passes; ++pass) {
+      std::unordered_map<std::string, std::vector<v1::Event>> by_person;
+      at = Offset{0};
+      while (at < *end) {
+        std::vector<LogEntry> entries;
+        if (auto st = log->Read(p, at, kRebuildReadChunk, &entries); !st.ok()) return st;
+        if (entries.empty()) break;
+        at = Offset{entries.back().offset.value + 1};
+        for (LogEntry& e : entries) {
+          if (as_of_us && e.event.recorded_at_us() > *as_of_us) continue;
+          if (passes > 1 && static_cast<int64_t>(Murmur2(e.event.person() + "#pass") % passes) != pass) continue;
+          ++folded;
+          std::string person = e.event.person();
+          by_person[person].push_back(std::move(e.event));
+        }
+        int64_t done = total += static_cast<int64_t>(entries.size()) / passes;
+        if (progress) {
+          absl::MutexLock lock(&progress_mu);
+          progress(done);
+        }
       }
+      std::vector<std::pair<std::string, std::string>> out;
+      out.reserve(kRebuildCommitPersons);
+      for (auto& [person, events] : by_person) {
+        v1::PersonState state;
+        FoldPerson(person, std::move(events), profiles, &state);
+        mine.emplace_back(person, PersonDigest(person, state));
+        out.emplace_back(person, state.SerializeAsString());
+        if (out.size() >= kRebuildCommitPersons) {
+          if (auto st = fresh->Commit(out, {}); !st.ok()) return st;
+          out.clear();
+        }
+      }
+      if (auto st = fresh->Commit(out, {}); !st.ok()) return st;
     }
     folded_total += folded;
     {
       absl::MutexLock lock(&digests_mu);
       for (auto& d : mine) digests.push_back(std::move(d));
     }
-    return fresh->Commit(out, {{p, at}});
+    return fresh->Commit({}, {{p, at}});
   });
   if (!s.ok()) return s;
   if (auto st = fresh->Flush(); !st.ok()) return st;
