@@ -188,10 +188,9 @@ int Ingest(const std::vector<std::string>& files) {
   IngestOptions options;
   // Large batches: a person met several times in one batch is folded once.
   options.batch_records = 8192;
-  options.after_batch = [&]() -> absl::Status {
-    auto n = projector.CatchUp(log->get(), threads);
-    return n.ok() ? absl::OkStatus() : n.status();
-  };
+  // Projection is the pipeline's last stage: each batch's appended events are
+  // folded from memory while the next batch is appended.
+  options.project = [&](std::vector<LogEntry>& entries) { return projector.ApplyAppended(log->get(), entries); };
   options.progress = [&](const IngestCounts& c) { progress.Show(c.records()); };
   auto counts = IngestFiles(log->get(), log->get(), source, files, *profiles, options);
   progress.Done();

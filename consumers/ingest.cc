@@ -19,16 +19,18 @@ struct Batch {
   std::vector<std::string> texts;
 };
 
-// A bounded queue of batches between the reader thread and the appender.
-class BatchQueue {
+// A bounded queue between two stages of the pipeline (reader, appender,
+// projector).
+template <typename T>
+class StageQueue {
  public:
-  explicit BatchQueue(size_t capacity) : capacity_(capacity) {}
+  explicit StageQueue(size_t capacity) : capacity_(capacity) {}
 
   // false when the consumer has stopped.
-  bool Push(Batch b) {
+  bool Push(T b) {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
-        +[](BatchQueue* q) { return q->q_.size() < q->capacity_ || q->stopped_; }, this));
+        +[](StageQueue* q) { return q->q_.size() < q->capacity_ || q->stopped_; }, this));
     if (stopped_) return false;
     q_.push_back(std::move(b));
     return true;
@@ -43,21 +45,21 @@ class BatchQueue {
     stopped_ = true;
   }
   // nullopt at the end; *status says why it ended.
-  std::optional<Batch> Pop(absl::Status* status) {
+  std::optional<T> Pop(absl::Status* status) {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](BatchQueue* q) { return !q->q_.empty() || q->closed_; }, this));
+    mu_.Await(absl::Condition(+[](StageQueue* q) { return !q->q_.empty() || q->closed_; }, this));
     if (q_.empty()) {
       *status = status_;
       return std::nullopt;
     }
-    Batch b = std::move(q_.front());
+    T b = std::move(q_.front());
     q_.pop_front();
     return b;
   }
 
  private:
   absl::Mutex mu_;
-  std::deque<Batch> q_;
+  std::deque<T> q_;
   size_t capacity_;
   bool closed_ = false;
   bool stopped_ = false;
@@ -100,7 +102,7 @@ v1::DeadLetter RejectedRecord(v1::Source source, const RawRecord& r, const std::
 namespace {
 
 absl::Status ReadAll(v1::Source source, const std::vector<std::string>& files,
-                     const ProfileSet& profiles, size_t batch_records, BatchQueue* queue) {
+                     const ProfileSet& profiles, size_t batch_records, StageQueue<Batch>* queue) {
   Batch batch;
   auto flush = [&]() {
     if (batch.events.empty() && batch.rejects.empty()) return true;
@@ -144,11 +146,27 @@ absl::StatusOr<IngestCounts> IngestFiles(Log* log, DeadLetterStore* dead, v1::So
     auto reader = FeedReader::Open(path);
     if (!reader.ok()) return reader.status();
   }
-  BatchQueue queue(2);
+  StageQueue<Batch> queue(2);
   std::thread reader([&] {
     absl::Status s = ReadAll(source, files, profiles, options.batch_records, &queue);
     queue.Close(s);
   });
+  // The projection stage: the appended events of each batch, in order.
+  StageQueue<std::vector<LogEntry>> appended(2);
+  absl::Status projected;
+  std::thread projector;
+  if (options.project) {
+    projector = std::thread([&] {
+      absl::Status end;
+      while (std::optional<std::vector<LogEntry>> entries = appended.Pop(&end)) {
+        projected = options.project(*entries);
+        if (!projected.ok()) {
+          appended.Stop();
+          return;
+        }
+      }
+    });
+  }
   IngestCounts counts;
   absl::Status result;
   std::vector<AppendResult> results;
@@ -159,6 +177,7 @@ absl::StatusOr<IngestCounts> IngestFiles(Log* log, DeadLetterStore* dead, v1::So
       result = end;
       break;
     }
+    results.clear();
     if (!batch->events.empty()) {
       result = log->Append(batch->events, &results);
       if (!result.ok()) break;
@@ -188,6 +207,15 @@ absl::StatusOr<IngestCounts> IngestFiles(Log* log, DeadLetterStore* dead, v1::So
     result = dead->Put(batch->rejects);
     if (!result.ok()) break;
     counts.rejected += static_cast<int64_t>(batch->rejects.size());
+    if (options.project) {
+      std::vector<LogEntry> entries;
+      entries.reserve(batch->events.size());
+      for (size_t i = 0; i < results.size() && i < batch->events.size(); ++i) {
+        if (results[i].kind != AppendResult::Kind::kAppended) continue;
+        entries.push_back({results[i].partition, results[i].offset, std::move(batch->events[i])});
+      }
+      if (!appended.Push(std::move(entries))) break;  // the projection failed
+    }
     if (options.after_batch) {
       result = options.after_batch();
       if (!result.ok()) break;
@@ -196,6 +224,11 @@ absl::StatusOr<IngestCounts> IngestFiles(Log* log, DeadLetterStore* dead, v1::So
   }
   queue.Stop();
   reader.join();
+  if (projector.joinable()) {
+    appended.Close(absl::OkStatus());
+    projector.join();
+    if (result.ok()) result = projected;
+  }
   if (!result.ok()) return result;
   return counts;
 }

@@ -1,7 +1,8 @@
 // Feed ingest: reads feed files, validates every record, appends the good ones
 // to the log and keeps the bad ones in the dead-letter store. A bad record
-// never stops a batch. Reading and validation run on their own thread, one
-// bounded batch ahead of the appends, so memory does not grow with the input.
+// never stops a batch. A pipeline of bounded stages, each on its own thread:
+// read and validate; append (one synced write a batch); project (optional),
+// so memory does not grow with the input and the stages overlap.
 //
 // IngestFiles is thread-compatible: one call per log at a time.
 #ifndef ENROL_CONSUMERS_INGEST_H_
@@ -30,6 +31,10 @@ struct IngestOptions {
   size_t batch_records = 8192;
   // Called after each batch is durable (e.g. to move it into projections).
   std::function<absl::Status()> after_batch;
+  // Called on a thread of its own with the events each batch appended, with
+  // their log positions, in append order, while the next batch is appended
+  // (e.g. Projector::ApplyAppended). An error stops the run like a storage fault.
+  std::function<absl::Status(std::vector<LogEntry>&)> project;
   // Called after each batch with the running counts.
   std::function<void(const IngestCounts&)> progress;
 };

@@ -11,47 +11,45 @@
 
 namespace enrol {
 
-std::vector<v1::Finding> PersonFindings(const std::string& id, const v1::PersonState& state,
+std::vector<v1::Finding> PersonFindings(const std::string& id, const PersonRecord& record,
                                         const ProfileSet& profiles, std::optional<int> year) {
   std::vector<v1::Finding> out;
-  std::vector<const v1::Event*> events;
-  std::set<std::string> tax_ids, claim_ids;
-  for (const v1::Event& e : state.facts()) {
-    events.push_back(&e);
-    if (e.has_contribution()) tax_ids.insert(e.record_id());
-    if (e.has_claim()) claim_ids.insert(e.record_id());
+  std::set<std::string_view> tax_ids, claim_ids;
+  for (const StoredFact& e : record.facts) {
+    if (e.type == v1::Event::kContribution) tax_ids.insert(e.record_id);
+    if (e.type == v1::Event::kClaim) claim_ids.insert(e.record_id);
   }
   // Refunds and reversals of records the ledger does not have.
-  for (const v1::Event& e : state.facts()) {
-    const int y = e.business_date() / 10000;
+  for (const StoredFact& e : record.facts) {
+    const int y = e.business_date / 10000;
     if (year && y != *year) continue;
-    if (e.has_refund() && !tax_ids.count(e.refund().refund_of())) {
+    if (e.type == v1::Event::kRefund && !tax_ids.count(e.target)) {
       v1::Finding& f = out.emplace_back();
       f.set_finding("refund_of_unknown_record");
       f.set_id_number(id);
-      f.set_record_id(e.record_id());
+      f.set_record_id(e.record_id);
       f.set_source("tax");
-      f.set_refers_to(e.refund().refund_of());
+      f.set_refers_to(e.target);
       f.set_year(y);
-      f.set_date(FormatYmd(e.business_date()));
-      f.set_reason(absl::StrCat("refund_of names ", e.refund().refund_of(),
+      f.set_date(FormatYmd(e.business_date));
+      f.set_reason(absl::StrCat("refund_of names ", e.target,
                                 ", which the ledger has no contribution of this person for"));
     }
-    if (e.has_claim_reversal() && !claim_ids.count(e.claim_reversal().reverse_of())) {
+    if (e.type == v1::Event::kClaimReversal && !claim_ids.count(e.target)) {
       v1::Finding& f = out.emplace_back();
       f.set_finding("reversal_of_unknown_record");
       f.set_id_number(id);
-      f.set_record_id(e.record_id());
+      f.set_record_id(e.record_id);
       f.set_source("claims");
-      f.set_refers_to(e.claim_reversal().reverse_of());
+      f.set_refers_to(e.target);
       f.set_year(y);
-      f.set_date(FormatYmd(e.business_date()));
-      f.set_reason(absl::StrCat("reverse_of names ", e.claim_reversal().reverse_of(),
+      f.set_date(FormatYmd(e.business_date));
+      f.set_reason(absl::StrCat("reverse_of names ", e.target,
                                 ", which the ledger has no claim of this person for"));
     }
   }
   // Fund payments on days the person was not entitled in the claim's scheme.
-  PersonFacts facts = CollectFacts(id, events);
+  PersonFacts facts = CollectFacts(id, record.facts);
   for (const ClaimFact& c : facts.claims) {
     if (c.basic_fund_paid_fen == 0 && c.critical_illness_paid_fen == 0) continue;
     const int y = static_cast<int>(c.service_date.year());
@@ -78,7 +76,7 @@ std::vector<v1::Finding> PersonFindings(const std::string& id, const v1::PersonS
 
 absl::Status Audit(StateStore* state, DeadLetterStore* dead, const ProfileSet& profiles,
                    std::optional<int> year, const std::function<void(const v1::Finding&)>& emit) {
-  absl::Status s = state->ForEachPerson([&](const std::string& id, const v1::PersonState& person) {
+  absl::Status s = state->ForEachPerson([&](const std::string& id, const PersonRecord& person) {
     for (const v1::Finding& f : PersonFindings(id, person, profiles, year)) emit(f);
     return true;
   });

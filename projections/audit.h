@@ -18,7 +18,7 @@
 namespace enrol {
 
 // The findings of one person (pure). With `year`, only those of that year.
-std::vector<v1::Finding> PersonFindings(const std::string& id_number, const v1::PersonState& state,
+std::vector<v1::Finding> PersonFindings(const std::string& id_number, const PersonRecord& record,
                                         const ProfileSet& profiles, std::optional<int> year);
 
 // Every finding: persons in ID order, then the dead-letter store's.

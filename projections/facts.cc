@@ -1,7 +1,6 @@
 #include "projections/facts.h"
 
 #include <algorithm>
-#include <set>
 #include <functional>
 #include <tuple>
 
@@ -24,97 +23,107 @@ void First(std::optional<int>& slot, int year) {
 
 PersonFacts CollectFacts(const std::string& id_number, const std::vector<v1::Event>& events,
                          std::optional<int64_t> as_of_us) {
-  std::vector<const v1::Event*> ptrs;
-  ptrs.reserve(events.size());
-  for (const v1::Event& e : events) ptrs.push_back(&e);
-  return CollectFacts(id_number, ptrs, as_of_us);
+  std::vector<StoredFact> facts;
+  facts.reserve(events.size());
+  for (const v1::Event& e : events) facts.push_back(FactOfEvent(e, -1));
+  return CollectFacts(id_number, facts, as_of_us);
 }
 
 PersonFacts CollectFacts(const std::string& id_number, const std::vector<const v1::Event*>& events,
                          std::optional<int64_t> as_of_us) {
+  std::vector<StoredFact> facts;
+  facts.reserve(events.size());
+  for (const v1::Event* e : events) facts.push_back(FactOfEvent(*e, -1));
+  return CollectFacts(id_number, facts, as_of_us);
+}
+
+PersonFacts CollectFacts(const std::string& id_number, const std::vector<StoredFact>& facts,
+                         std::optional<int64_t> as_of_us) {
   PersonFacts f;
   f.id_number = id_number;
   if (as_of_us) f.known_on = CstDay(absl::FromUnixMicros(*as_of_us));
-  std::set<std::string> refunded, reversed;
-  std::vector<const v1::Event*> live;
-  live.reserve(events.size());
-  for (const v1::Event* ep : events) {
-    const v1::Event& e = *ep;
-    if (as_of_us && e.recorded_at_us() > *as_of_us) continue;
+  std::vector<std::string_view> refunded, reversed;
+  std::vector<const StoredFact*> live;
+  live.reserve(facts.size());
+  for (const StoredFact& e : facts) {
+    if (as_of_us && e.recorded_at_us > *as_of_us) continue;
     live.push_back(&e);
-    if (e.has_refund()) refunded.insert(e.refund().refund_of());
-    if (e.has_claim_reversal()) reversed.insert(e.claim_reversal().reverse_of());
+    if (e.type == v1::Event::kRefund) refunded.push_back(e.target);
+    if (e.type == v1::Event::kClaimReversal) reversed.push_back(e.target);
   }
-  const v1::Event* latest = nullptr;
-  for (const v1::Event* ep : live) {
-    const v1::Event& e = *ep;
+  std::sort(refunded.begin(), refunded.end());
+  std::sort(reversed.begin(), reversed.end());
+  auto in = [](const std::vector<std::string_view>& set, const std::string& id) {
+    return !set.empty() && std::binary_search(set.begin(), set.end(), std::string_view(id));
+  };
+  const StoredFact* latest = nullptr;
+  for (const StoredFact* ep : live) {
+    const StoredFact& e = *ep;
     if (latest == nullptr ||
-        std::make_tuple(e.business_date(), static_cast<int>(e.source()), std::cref(e.record_id())) >
-            std::make_tuple(latest->business_date(), static_cast<int>(latest->source()),
-                            std::cref(latest->record_id()))) {
+        std::make_tuple(e.business_date, static_cast<int>(e.source), std::cref(e.record_id)) >
+            std::make_tuple(latest->business_date, static_cast<int>(latest->source),
+                            std::cref(latest->record_id))) {
       latest = ep;
     }
-    if (e.business_date() != 0) Touch(f, e.business_date() / 10000);
-    switch (e.payload_case()) {
+    if (e.business_date != 0) Touch(f, e.business_date / 10000);
+    const auto& v = e.v;
+    switch (e.type) {
       case v1::Event::kContribution: {
-        const auto& c = e.contribution();
-        Touch(f, c.period_year());
-        First(f.first_fact_year, c.period_year());
-        if (e.source() == v1::TAX && refunded.count(e.record_id())) break;
+        const int period_year = static_cast<int>(v[slot::kPeriodYear]);
+        Touch(f, period_year);
+        First(f.first_fact_year, period_year);
+        if (e.source == v1::TAX && in(refunded, e.record_id)) break;
         PaymentFact p;
-        p.record_id = e.record_id();
-        p.scheme = c.scheme();
-        p.payer = c.payer();
-        p.purpose = c.purpose();
-        p.year = c.period_year();
-        p.month = c.period_month();
-        p.amount_fen = c.amount_fen();
-        p.paid_on = D(c.paid_on());
-        p.paid_at = c.paid_at();
-        p.pool = e.pool();
+        p.record_id = e.record_id;
+        p.scheme = static_cast<v1::Scheme>(v[slot::kScheme]);
+        p.payer = static_cast<v1::Payer>(v[slot::kPayer]);
+        p.purpose = static_cast<v1::Purpose>(v[slot::kPurpose]);
+        p.year = period_year;
+        p.month = static_cast<int>(v[slot::kPeriodMonth]);
+        p.amount_fen = v[slot::kAmountFen];
+        p.paid_on = D(static_cast<int32_t>(v[slot::kPaidOn]));
+        p.paid_at = v[slot::kPaidAt];
+        p.pool = e.pool;
         f.payments.push_back(std::move(p));
         break;
       }
       case v1::Event::kStatus: {
-        const auto& s = e.status();
         StatusFact st;
-        st.record_id = e.record_id();
-        st.status = s.status();
-        st.from = D(s.effective_from());
-        if (s.effective_to() != 0) st.to = D(s.effective_to());
-        if (s.status() == v1::BIRTH) {
+        st.record_id = e.record_id;
+        st.status = static_cast<v1::Status>(v[slot::kStatus]);
+        st.from = D(static_cast<int32_t>(v[slot::kFrom]));
+        if (v[slot::kTo] != 0) st.to = D(static_cast<int32_t>(v[slot::kTo]));
+        if (st.status == v1::BIRTH) {
           if (!f.birth || st.from < *f.birth) f.birth = st.from;
           First(f.first_fact_year, static_cast<int>(st.from.year()));
         }
-        if (s.status() == v1::DEATH && (!f.death || st.from < *f.death)) f.death = st.from;
+        if (st.status == v1::DEATH && (!f.death || st.from < *f.death)) f.death = st.from;
         f.statuses.push_back(std::move(st));
         break;
       }
       case v1::Event::kRegistry: {
-        const auto& r = e.registry();
         RegistryFact rf;
-        rf.record_id = e.record_id();
-        rf.action = r.action();
-        rf.scheme = r.scheme();
-        rf.kind = r.kind();
-        rf.effective = D(r.effective());
-        rf.fee_waived = r.fee_waived();
-        rf.deemed_months = r.deemed_months();
-        rf.sex = r.sex();
+        rf.record_id = e.record_id;
+        rf.action = static_cast<v1::Action>(v[slot::kAction]);
+        rf.scheme = static_cast<v1::Scheme>(v[slot::kRegScheme]);
+        rf.kind = static_cast<v1::EmployeeKind>(v[slot::kKind]);
+        rf.effective = D(static_cast<int32_t>(v[slot::kEffective]));
+        rf.fee_waived = v[slot::kFeeWaived] != 0;
+        rf.deemed_months = v[slot::kDeemedMonths];
+        rf.sex = static_cast<v1::Sex>(v[slot::kSex]);
         First(f.first_fact_year, static_cast<int>(rf.effective.year()));
         f.registry.push_back(std::move(rf));
         break;
       }
       case v1::Event::kClaim: {
-        if (reversed.count(e.record_id())) break;
-        const auto& c = e.claim();
+        if (in(reversed, e.record_id)) break;
         ClaimFact cf;
-        cf.record_id = e.record_id();
-        cf.scheme = c.scheme();
-        cf.service_date = D(c.service_date());
-        cf.total_cost_fen = c.total_cost_fen();
-        cf.basic_fund_paid_fen = c.basic_fund_paid_fen();
-        cf.critical_illness_paid_fen = c.critical_illness_paid_fen();
+        cf.record_id = e.record_id;
+        cf.scheme = static_cast<v1::Scheme>(v[slot::kClaimScheme]);
+        cf.service_date = D(static_cast<int32_t>(v[slot::kServiceDate]));
+        cf.total_cost_fen = v[slot::kTotalFen];
+        cf.basic_fund_paid_fen = v[slot::kBasicFen];
+        cf.critical_illness_paid_fen = v[slot::kCriticalFen];
         f.claims.push_back(std::move(cf));
         break;
       }
@@ -123,8 +132,8 @@ PersonFacts CollectFacts(const std::string& id_number, const std::vector<const v
     }
   }
   if (latest != nullptr) {
-    f.region = latest->region();
-    f.pool = latest->pool();
+    f.region = latest->region;
+    f.pool = latest->pool;
   }
   std::sort(f.payments.begin(), f.payments.end(), [](const PaymentFact& a, const PaymentFact& b) {
     return std::tie(a.paid_on, a.paid_at, a.record_id) < std::tie(b.paid_on, b.paid_at, b.record_id);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/dates.h"
+#include "projections/person_record.h"
 #include "proto/event.pb.h"
 
 namespace enrol {
@@ -84,6 +85,9 @@ struct PersonFacts {
 PersonFacts CollectFacts(const std::string& id_number, const std::vector<const v1::Event*>& events,
                          std::optional<int64_t> as_of_us = std::nullopt);
 PersonFacts CollectFacts(const std::string& id_number, const std::vector<v1::Event>& events,
+                         std::optional<int64_t> as_of_us = std::nullopt);
+// The same from stored facts (the projection's form).
+PersonFacts CollectFacts(const std::string& id_number, const std::vector<StoredFact>& facts,
                          std::optional<int64_t> as_of_us = std::nullopt);
 
 }  // namespace enrol

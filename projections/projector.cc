@@ -8,7 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "common/hashing.h"
 #include "projections/facts.h"
 #include "projections/person_model.h"
 
@@ -18,16 +17,6 @@ namespace {
 constexpr size_t kCatchUpBatch = 20000;
 constexpr size_t kRebuildCommitPersons = 5000;
 constexpr size_t kRebuildReadChunk = 50000;
-// Events a rebuild worker holds at once (about 1 KB each in memory); see Rebuild.
-constexpr int64_t kRebuildEventsInMemory = 250000;
-
-bool FactLess(const v1::Event& a, const v1::Event& b) {
-  if (a.source() != b.source()) return a.source() < b.source();
-  return a.record_id() < b.record_id();
-}
-bool FactSame(const v1::Event& a, const v1::Event& b) {
-  return a.source() == b.source() && a.record_id() == b.record_id();
-}
 
 // Runs fn(partition) on `threads` workers; the first error wins.
 absl::Status ForEachPartition(int32_t partitions, int threads,
@@ -55,56 +44,154 @@ absl::Status ForEachPartition(int32_t partitions, int threads,
 
 }  // namespace
 
-void FoldPerson(const std::string& id_number, std::vector<v1::Event> events,
-                const ProfileSet& profiles, v1::PersonState* state) {
-  auto* facts = state->mutable_facts();
-  std::vector<v1::Event> all;
-  all.reserve(facts->size() + events.size());
-  for (auto& e : *facts) all.push_back(std::move(e));
-  for (auto& e : events) {
-    e.clear_person();
-    e.clear_event_id();
-    all.push_back(std::move(e));
-  }
-  std::stable_sort(all.begin(), all.end(), FactLess);
-  all.erase(std::unique(all.begin(), all.end(), FactSame), all.end());
-  facts->Clear();
-  for (auto& e : all) *facts->Add() = std::move(e);
+namespace {
 
-  std::vector<const v1::Event*> view;
-  view.reserve(state->facts().size());
-  for (const v1::Event& e : state->facts()) view.push_back(&e);
-  PersonFacts pf = CollectFacts(id_number, view);
-  state->set_pool(pf.pool);
-  state->clear_years();
-  auto [first, last] = StoredYears(pf, profiles);
-  state->set_first_year(first);
-  auto years = EvaluatePerson(pf, profiles, first, last);
-  if (years.ok()) {
-    for (auto& y : *years) *state->add_years() = std::move(y);
+// The latest fact by business date: its pool is the person's.
+const StoredFact* Latest(const std::vector<StoredFact>& facts) {
+  const StoredFact* latest = nullptr;
+  for (const StoredFact& f : facts) {
+    if (latest == nullptr || std::tie(f.business_date, f.source, f.record_id) >
+                                 std::tie(latest->business_date, latest->source, latest->record_id)) {
+      latest = &f;
+    }
+  }
+  return latest;
+}
+
+// The earliest year whose answer a new fact can change, or nullopt when it
+// can change any year: a registry action, a civil status, a refund or a
+// reversal, and an employee contribution (employee cover is judged over the
+// whole timeline: waits, arrears and make-ups reach back across years). A
+// resident contribution or a claim reaches back to the year before its period
+// or date.
+std::optional<int> EarliestAffectedYear(const StoredFact& f) {
+  switch (f.type) {
+    case v1::Event::kContribution: {
+      if (f.v[slot::kScheme] == v1::EMPLOYEE) return std::nullopt;
+      int y = std::min(static_cast<int>(f.v[slot::kPeriodYear]), f.business_date / 10000);
+      return y - 1;
+    }
+    case v1::Event::kClaim: return f.business_date / 10000 - 1;
+    default: return std::nullopt;
   }
 }
 
-absl::Status Projector::ApplyEntries(Partition p, std::vector<LogEntry>& entries) {
-  if (entries.empty()) return absl::OkStatus();
-  std::unordered_map<std::string, std::vector<v1::Event>> by_person;
+// Re-derives the stored years from `from` on (all of them when from is
+// nullopt), keeping the earlier ones.
+void DeriveYears(const ProfileSet& profiles, std::optional<int> from, PersonRecord* r) {
+  const PersonFacts pf = CollectFacts(r->id_number, r->facts);
+  auto [first, last] = StoredYears(pf, profiles);
+  int keep = 0;  // stored years kept as they are
+  if (from && first == r->first_year && !r->years.empty()) {
+    keep = std::clamp(*from - first, 0, static_cast<int>(r->years.size()));
+  }
+  r->years.resize(static_cast<size_t>(keep));
+  r->first_year = first;
+  auto years = EvaluatePerson(pf, profiles, first + keep, last);
+  if (!years.ok()) {
+    r->years.clear();  // no profile for the pool: years are evaluated on demand
+    return;
+  }
+  for (v1::PersonYear& y : *years) {
+    y.clear_id_number();
+    y.clear_region();
+    r->years.push_back(y.SerializeAsString());
+  }
+}
+
+}  // namespace
+
+void FoldPerson(std::vector<StoredFact> fresh, const ProfileSet& profiles, PersonRecord* r) {
+  std::stable_sort(fresh.begin(), fresh.end(), FactKeyLess);
+  const StoredFact* old_latest = Latest(r->facts);
+  const std::string old_pool = old_latest != nullptr ? old_latest->pool : std::string();
+  // The first stored fact of a (source, record_id) wins.
+  std::vector<StoredFact> add;
+  std::optional<int> from;
+  bool all_years = r->years.empty();
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    if (i > 0 && !FactKeyLess(fresh[i - 1], fresh[i])) continue;  // a duplicate in this batch
+    if (std::binary_search(r->facts.begin(), r->facts.end(), fresh[i], FactKeyLess)) continue;
+    std::optional<int> y = EarliestAffectedYear(fresh[i]);
+    if (!y) all_years = true;
+    if (y && (!from || *y < *from)) from = y;
+    add.push_back(std::move(fresh[i]));
+  }
+  if (add.empty()) return;  // nothing new: the years stand
+  std::vector<StoredFact> merged;
+  merged.reserve(r->facts.size() + add.size());
+  std::merge(std::make_move_iterator(r->facts.begin()), std::make_move_iterator(r->facts.end()),
+             std::make_move_iterator(add.begin()), std::make_move_iterator(add.end()),
+             std::back_inserter(merged), FactKeyLess);
+  r->facts = std::move(merged);
+  const StoredFact* latest = Latest(r->facts);
+  if (latest->pool != old_pool) all_years = true;
+  DeriveYears(profiles, all_years ? std::nullopt : from, r);
+}
+
+absl::Status Projector::FoldAndCommit(std::vector<LogEntry>& entries,
+                                     const std::vector<std::pair<Partition, Offset>>& offsets) {
+  std::unordered_map<std::string, std::vector<StoredFact>> by_person;
   std::vector<std::string> order;
   for (LogEntry& e : entries) {
     auto [it, inserted] = by_person.try_emplace(e.event.person());
     if (inserted) order.push_back(e.event.person());
-    it->second.push_back(std::move(e.event));
+    it->second.push_back(FactOfEvent(e.event, e.offset.value));
   }
-  std::vector<std::optional<v1::PersonState>> states;
-  if (auto s = store_->MultiGet(order, &states); !s.ok()) return s;
+  std::vector<std::optional<PersonRecord>> records;
+  if (auto s = store_->MultiGet(order, &records); !s.ok()) return s;
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(order.size());
   for (size_t i = 0; i < order.size(); ++i) {
-    v1::PersonState state = states[i] ? std::move(*states[i]) : v1::PersonState();
-    FoldPerson(order[i], std::move(by_person[order[i]]), *profiles_, &state);
-    out.emplace_back(order[i], state.SerializeAsString());
+    PersonRecord record = records[i] ? std::move(*records[i]) : PersonRecord();
+    record.id_number = order[i];
+    FoldPerson(std::move(by_person[order[i]]), *profiles_, &record);
+    out.emplace_back(order[i], EncodePersonRecord(record));
   }
+  return store_->Commit(out, offsets);
+}
+
+absl::Status Projector::ApplyEntries(Partition p, std::vector<LogEntry>& entries) {
+  if (entries.empty()) return absl::OkStatus();
   Offset next{entries.back().offset.value + 1};
-  return store_->Commit(out, {{p, next}});
+  return FoldAndCommit(entries, {{p, next}});
+}
+
+absl::Status Projector::ApplyAppended(Log* log, std::vector<LogEntry>& entries) {
+  std::unordered_map<int32_t, Offset> ends;  // per partition: one past the last entry
+  for (const LogEntry& e : entries) {
+    Offset& end = ends[e.partition.value];
+    end = std::max(end, Offset{e.offset.value + 1});
+  }
+  std::vector<std::pair<Partition, Offset>> offsets;
+  std::unordered_map<int32_t, Offset> applied;
+  for (const auto& [p, end] : ends) {
+    auto at = store_->AppliedOffset(Partition{p});
+    if (!at.ok()) return at.status();
+    applied[p] = *at;
+    offsets.emplace_back(Partition{p}, std::max(*at, end));
+  }
+  // Entries the state already reflects are skipped. A partition whose state
+  // lags behind the first entry (an earlier run stopped between append and
+  // projection) is caught up from the log, these entries included.
+  std::vector<LogEntry> fold;
+  fold.reserve(entries.size());
+  std::unordered_map<int32_t, bool> caught_up;
+  for (LogEntry& e : entries) {
+    const int32_t p = e.partition.value;
+    if (e.offset < applied[p]) continue;
+    if (e.offset > applied[p] && !caught_up.count(p)) {
+      int64_t n = 0;
+      if (auto s = CatchUpPartition(log, e.partition, &n, [](int64_t) {}); !s.ok()) return s;
+      caught_up[p] = true;
+    }
+    if (caught_up.count(p)) continue;
+    applied[p] = Offset{e.offset.value + 1};
+    fold.push_back(std::move(e));
+  }
+  std::erase_if(offsets, [&](const auto& po) { return caught_up.count(po.first.value) > 0; });
+  if (fold.empty() && offsets.empty()) return absl::OkStatus();
+  return FoldAndCommit(fold, offsets);
 }
 
 absl::Status Projector::CatchUpPartition(Log* log, Partition p, int64_t* applied,
@@ -161,50 +248,47 @@ absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const Profile
     if (only != nullptr && std::find(only->begin(), only->end(), p.value) == only->end()) {
       return absl::OkStatus();
     }
-    // A person's events all live in one partition: gather them, then fold
-    // each person once. A large partition is folded in several passes, each
-    // holding the events of one slice of its persons, so memory stays bounded.
+    // A person's events all live in one partition: gather the partition's
+    // facts, compact, by person in one streaming pass, then fold each person once.
     auto end = log->EndOffset(p);
     if (!end.ok()) return end.status();
-    const int64_t passes = std::max<int64_t>(1, (end->value + kRebuildEventsInMemory - 1) / kRebuildEventsInMemory);
     int64_t folded = 0;
     Offset at{0};
-    std::vector<std::pair<std::string, std::string>> mine;
-    for (int64_t pass = 0; pass < passes; ++pass) {
-      std::unordered_map<std::string, std::vector<v1::Event>> by_person;
-      at = Offset{0};
-      while (at < *end) {
-        std::vector<LogEntry> entries;
-        if (auto st = log->Read(p, at, kRebuildReadChunk, &entries); !st.ok()) return st;
-        if (entries.empty()) break;
-        at = Offset{entries.back().offset.value + 1};
-        for (LogEntry& e : entries) {
-          if (as_of_us && e.event.recorded_at_us() > *as_of_us) continue;
-          if (passes > 1 && static_cast<int64_t>(Murmur2(e.event.person() + "#pass") % passes) != pass) continue;
-          ++folded;
-          std::string person = e.event.person();
-          by_person[person].push_back(std::move(e.event));
-        }
-        int64_t done = total += static_cast<int64_t>(entries.size()) / passes;
-        if (progress) {
-          absl::MutexLock lock(&progress_mu);
-          progress(done);
-        }
+    std::unordered_map<std::string, std::vector<StoredFact>> by_person;
+    std::vector<LogEntry> entries;
+    while (at < *end) {
+      entries.clear();
+      if (auto st = log->Read(p, at, kRebuildReadChunk, &entries); !st.ok()) return st;
+      if (entries.empty()) break;
+      at = Offset{entries.back().offset.value + 1};
+      for (LogEntry& e : entries) {
+        if (as_of_us && e.event.recorded_at_us() > *as_of_us) continue;
+        ++folded;
+        by_person[e.event.person()].push_back(FactOfEvent(e.event, e.offset.value));
       }
-      std::vector<std::pair<std::string, std::string>> out;
-      out.reserve(kRebuildCommitPersons);
-      for (auto& [person, events] : by_person) {
-        v1::PersonState state;
-        FoldPerson(person, std::move(events), profiles, &state);
-        mine.emplace_back(person, PersonDigest(person, state));
-        out.emplace_back(person, state.SerializeAsString());
-        if (out.size() >= kRebuildCommitPersons) {
-          if (auto st = fresh->Commit(out, {}); !st.ok()) return st;
-          out.clear();
-        }
+      int64_t done = total += static_cast<int64_t>(entries.size());
+      if (progress) {
+        absl::MutexLock lock(&progress_mu);
+        progress(done);
       }
-      if (auto st = fresh->Commit(out, {}); !st.ok()) return st;
     }
+    std::vector<std::pair<std::string, std::string>> mine;
+    mine.reserve(by_person.size());
+    std::vector<std::pair<std::string, std::string>> out;
+    out.reserve(kRebuildCommitPersons);
+    for (auto& [person, facts] : by_person) {
+      PersonRecord record;
+      record.id_number = person;
+      FoldPerson(std::move(facts), profiles, &record);
+      mine.emplace_back(person, PersonDigest(record));
+      out.emplace_back(person, EncodePersonRecord(record));
+      if (out.size() >= kRebuildCommitPersons) {
+        if (auto st = fresh->Commit(out, {}); !st.ok()) return st;
+        out.clear();
+      }
+    }
+    by_person.clear();
+    if (auto st = fresh->Commit(out, {}); !st.ok()) return st;
     folded_total += folded;
     {
       absl::MutexLock lock(&digests_mu);

@@ -23,10 +23,13 @@ namespace enrol {
 
 using ProgressFn = std::function<void(int64_t events_done)>;
 
-// Adds `events` (of one person) to state->facts, keeping them unique and in
-// (source, record_id) order, then recomputes state->years. Pure.
-void FoldPerson(const std::string& id_number, std::vector<v1::Event> events,
-                const ProfileSet& profiles, v1::PersonState* state);
+// Adds `fresh` facts of one person (in log order) to the record, keeping them
+// unique by (source, record_id) (the first by log order wins) and in that
+// order, then re-derives the years the new facts can change: from the year
+// before a resident contribution's period or a claim's date on; all of them
+// for other facts, a change of pool or of the first stored year. The result equals a
+// fold of all the facts at once (projector_test's property test). Pure.
+void FoldPerson(std::vector<StoredFact> fresh, const ProfileSet& profiles, PersonRecord* record);
 
 class Projector {
  public:
@@ -40,7 +43,16 @@ class Projector {
   // stores the new offset in the same batch.
   absl::Status ApplyEntries(Partition p, std::vector<LogEntry>& entries);
 
+  // Applies entries just appended to `log` (any partitions, each in offset
+  // order), as ingest hands them over, without reading them back: one read of
+  // the persons, one atomic batch of persons and offsets. Entries the state
+  // already reflects are skipped; a partition the state lags behind on is
+  // caught up from the log first.
+  absl::Status ApplyAppended(Log* log, std::vector<LogEntry>& entries);
+
  private:
+  absl::Status FoldAndCommit(std::vector<LogEntry>& entries,
+                             const std::vector<std::pair<Partition, Offset>>& offsets);
   absl::Status CatchUpPartition(Log* log, Partition p, int64_t* applied,
                                 const std::function<void(int64_t)>& tick);
   StateStore* store_;

@@ -14,7 +14,7 @@ namespace enrol {
 
 struct QueryService::Person {
   PersonFacts facts;
-  std::optional<v1::PersonState> state;
+  std::optional<PersonRecord> state;
   bool found = false;
   bool pending = false;  // facts include events the projection has not applied
 };
@@ -51,7 +51,7 @@ absl::StatusOr<QueryService::Person> QueryService::Load(const std::string& id,
     return absl::InvalidArgumentError(absl::StrCat("--id: ", s.message()));
   }
   Person person;
-  std::vector<v1::Event> events;
+  std::vector<StoredFact> facts;
   if (log_ == nullptr && state_ != nullptr) {
     // A worker's store: say so when the person is in a partition it does not hold.
     auto own = state_->GetOwnership();
@@ -74,7 +74,7 @@ absl::StatusOr<QueryService::Person> QueryService::Load(const std::string& id,
     auto st = state_->Get(id);
     if (!st.ok()) return st.status();
     person.state = std::move(*st);
-    if (person.state) events.assign(person.state->facts().begin(), person.state->facts().end());
+    if (person.state) facts = person.state->facts;
     auto a = state_->AppliedOffset(p);
     if (!a.ok()) return a.status();
     applied = *a;
@@ -89,13 +89,22 @@ absl::StatusOr<QueryService::Person> QueryService::Load(const std::string& id,
     }
     for (LogEntry& e : entries) {
       if (e.event.person() == id) {
-        events.push_back(std::move(e.event));
+        facts.push_back(FactOfEvent(e.event, e.offset.value));
         person.pending = true;
       }
     }
   }
-  person.facts = CollectFacts(id, events, as_of_us);
-  person.found = !events.empty() && !person.facts.empty();
+  if (person.pending) {
+    // Unapplied events may repeat a stored (source, record_id): the first wins.
+    std::stable_sort(facts.begin(), facts.end(), FactKeyLess);
+    facts.erase(std::unique(facts.begin(), facts.end(),
+                            [](const StoredFact& a, const StoredFact& b) {
+                              return !FactKeyLess(a, b) && !FactKeyLess(b, a);
+                            }),
+                facts.end());
+  }
+  person.facts = CollectFacts(id, facts, as_of_us);
+  person.found = !facts.empty() && !person.facts.empty();
   return person;
 }
 
@@ -105,10 +114,16 @@ absl::StatusOr<std::optional<v1::PersonYear>> QueryService::Query(const std::str
   if (!person.ok()) return person.status();
   if (!person->found) return std::optional<v1::PersonYear>();
   // The stored projection answers when it is current; otherwise evaluate.
-  const v1::PersonState* st = person->state ? &*person->state : nullptr;
-  if (st != nullptr && !as_of_us && !person->pending && year >= st->first_year() &&
-      year < st->first_year() + st->years_size()) {
-    return std::optional<v1::PersonYear>(st->years(year - st->first_year()));
+  const PersonRecord* st = person->state ? &*person->state : nullptr;
+  if (st != nullptr && !as_of_us && !person->pending && year >= st->first_year &&
+      year < st->first_year + static_cast<int>(st->years.size())) {
+    v1::PersonYear answer;
+    if (!answer.ParseFromString(st->years[static_cast<size_t>(year - st->first_year)])) {
+      return absl::DataLossError(absl::StrCat("projection of ", id, ": year ", year, " does not parse"));
+    }
+    answer.set_id_number(id);
+    answer.set_region(person->facts.pool);
+    return std::optional<v1::PersonYear>(std::move(answer));
   }
   auto years = EvaluatePerson(person->facts, *profiles_, year, year);
   if (!years.ok()) return years.status();

@@ -5,8 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/big_endian.h"
 #include "common/hashing.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "ledger/rocksdb_util.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -45,20 +43,18 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& 
 StateStore::StateStore(std::unique_ptr<rocksdb::DB> db, bool bulk) : db_(std::move(db)), bulk_(bulk) {}
 StateStore::~StateStore() = default;
 
-absl::StatusOr<std::optional<v1::PersonState>> StateStore::Get(const std::string& id_number) {
-  std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), PersonKey(id_number), &value);
-  if (s.IsNotFound()) return std::optional<v1::PersonState>();
+absl::StatusOr<std::optional<PersonRecord>> StateStore::Get(const std::string& id_number) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), PersonKey(id_number), &value);
+  if (s.IsNotFound()) return std::optional<PersonRecord>();
   if (!s.ok()) return FromRocks(s, "read person");
-  v1::PersonState state;
-  if (!state.ParseFromString(value)) {
-    return absl::DataLossError(absl::StrCat("projection of ", id_number, " does not parse"));
-  }
-  return std::optional<v1::PersonState>(std::move(state));
+  auto record = DecodePersonRecord(std::string_view(value.data(), value.size()));
+  if (!record.ok()) return absl::DataLossError(absl::StrCat("projection of ", id_number, ": ", record.status().message()));
+  return std::optional<PersonRecord>(std::move(*record));
 }
 
 absl::Status StateStore::MultiGet(const std::vector<std::string>& ids,
-                                  std::vector<std::optional<v1::PersonState>>* out) {
+                                  std::vector<std::optional<PersonRecord>>* out) {
   std::vector<std::string> keys;
   keys.reserve(ids.size());
   for (const auto& id : ids) keys.push_back(PersonKey(id));
@@ -70,11 +66,9 @@ absl::Status StateStore::MultiGet(const std::vector<std::string>& ids,
   for (size_t i = 0; i < ids.size(); ++i) {
     if (st[i].IsNotFound()) continue;
     if (!st[i].ok()) return FromRocks(st[i], "read persons");
-    v1::PersonState state;
-    if (!state.ParseFromString(values[i])) {
-      return absl::DataLossError(absl::StrCat("projection of ", ids[i], " does not parse"));
-    }
-    (*out)[i] = std::move(state);
+    auto record = DecodePersonRecord(values[i]);
+    if (!record.ok()) return absl::DataLossError(absl::StrCat("projection of ", ids[i], ": ", record.status().message()));
+    (*out)[i] = std::move(*record);
   }
   return absl::OkStatus();
 }
@@ -134,18 +128,13 @@ absl::Status StateStore::Flush() {
   return FromRocks(db_->Flush(rocksdb::FlushOptions()), "flush projection");
 }
 
-std::string PersonDigest(const std::string& id_number, const v1::PersonState& state) {
+std::string PersonDigest(const PersonRecord& record) {
   Sha256 h;
-  h.Update(id_number);
-  for (const v1::Event& e : state.facts()) h.Update(e.content_hash());
-  std::string years;
-  {
-    google::protobuf::io::StringOutputStream stream(&years);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    for (const v1::PersonYear& y : state.years()) y.SerializeToCodedStream(&coded);
-  }
-  h.Update(years);
+  h.Update(record.id_number);
+  std::string content;
+  for (const StoredFact& f : record.facts) AppendFactContent(f, &content);
+  h.Update(content);
+  for (const std::string& y : record.years) h.Update(y);
   return h.Finish();
 }
 
@@ -162,33 +151,25 @@ StateDigest CombineDigests(const std::vector<std::pair<std::string, std::string>
 }
 
 absl::Status StateStore::ForEachPerson(
-    const std::function<bool(const std::string&, const v1::PersonState&)>& fn) {
+    const std::function<bool(const std::string&, const PersonRecord&)>& fn) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   const std::string prefix(1, kPersonTag);
-  v1::PersonState state;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (!state.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError("a projection does not parse");
-    }
-    if (!fn(std::string(it->key().data() + 1, it->key().size() - 1), state)) break;
+    auto record = DecodePersonRecord(std::string_view(it->value().data(), it->value().size()));
+    if (!record.ok()) return record.status();
+    if (!fn(record->id_number, *record)) break;
   }
   return FromRocks(it->status(), "read projection");
 }
 
 absl::StatusOr<StateDigest> StateStore::Digest() {
   std::vector<std::pair<std::string, std::string>> persons;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  const std::string prefix(1, kPersonTag);
-  v1::PersonState state;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (!state.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError("a projection does not parse");
-    }
-    std::string id(it->key().data() + 1, it->key().size() - 1);
-    std::string digest = PersonDigest(id, state);
-    persons.emplace_back(std::move(id), std::move(digest));
-  }
-  if (!it->status().ok()) return FromRocks(it->status(), "read projection");
+  absl::Status s = ForEachPerson([&](const std::string& id, const PersonRecord& record) {
+    persons.emplace_back(id, PersonDigest(record));
+    return true;
+  });
+  if (!s.ok()) return s;
+  std::sort(persons.begin(), persons.end());
   return CombineDigests(persons);
 }
 

@@ -16,7 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/types.h"
-#include "proto/query.pb.h"
+#include "projections/person_record.h"
 
 namespace rocksdb {
 class DB;
@@ -38,14 +38,15 @@ class StateStore {
   ~StateStore();
 
   // The person's projection, or nullopt if the person has none.
-  absl::StatusOr<std::optional<v1::PersonState>> Get(const std::string& id_number);
+  // kDataLoss when a stored record does not decode.
+  absl::StatusOr<std::optional<PersonRecord>> Get(const std::string& id_number);
   absl::Status MultiGet(const std::vector<std::string>& ids,
-                        std::vector<std::optional<v1::PersonState>>* out);
+                        std::vector<std::optional<PersonRecord>>* out);
 
   // The next log offset to apply for partition p (0 when none applied).
   absl::StatusOr<Offset> AppliedOffset(Partition p);
 
-  // Writes the persons and the offsets in one atomic batch.
+  // Writes the persons (ID, EncodePersonRecord) and the offsets in one atomic batch.
   absl::Status Commit(const std::vector<std::pair<std::string, std::string>>& serialized_persons,
                       const std::vector<std::pair<Partition, Offset>>& offsets);
 
@@ -65,7 +66,7 @@ class StateStore {
 
   // Calls fn for every person in ID order until it returns false.
   absl::Status ForEachPerson(
-      const std::function<bool(const std::string& id_number, const v1::PersonState&)>& fn);
+      const std::function<bool(const std::string& id_number, const PersonRecord&)>& fn);
 
  private:
   explicit StateStore(std::unique_ptr<rocksdb::DB> db, bool bulk);
@@ -73,9 +74,9 @@ class StateStore {
   bool bulk_;
 };
 
-// The digest of one person: SHA-256 over the ID, each fact's content hash
-// (not its recorded time or origin), and the derived years.
-std::string PersonDigest(const std::string& id_number, const v1::PersonState& state);
+// The digest of one person: SHA-256 over the ID, each fact's content (not its
+// log position, recorded time or origin) and the derived years.
+std::string PersonDigest(const PersonRecord& record);
 
 // The store's digest: SHA-256 over (ID, PersonDigest) of every person in ID
 // order. `persons` must be sorted by ID.

@@ -8,7 +8,7 @@
 # answers differ; `enrol_answers DIR --verbose` shows them.
 #   answers_test.sh ENROL ENROL_ANSWERS SOURCE_DIR WORK_DIR
 set -euo pipefail
-enrol=$1 answers=$2 src=$3 work=$4
+enrol=$(realpath "$1") answers=$(realpath "$2") src=$(realpath "$3") work=$(realpath -m "$4")
 rm -rf "$work"; mkdir -p "$work"
 python3 "$src/tests/bench/gen_population.py" --people 2000 --years 5 --seed 11 --out "$work/pop" >/dev/null
 status=0
@@ -16,8 +16,8 @@ for set in sample population; do
   if [ $set = sample ]; then feeds=$src/data/sample; else feeds=$work/pop; fi
   data=$work/data-$set
   for feed in tax civil registry claims; do
-    for f in "$feeds/$feed.jsonl" "$feeds/$feed.csv"; do
-      if [ -f "$f" ]; then "$enrol" ingest --data-dir "$data" --source $feed "$f" >/dev/null; fi
+    for f in $feed.jsonl $feed.csv; do  # relative names: dead letters keep them
+      if [ -f "$feeds/$f" ]; then (cd "$feeds" && "$enrol" ingest --data-dir "$data" --source $feed $f >/dev/null); fi
     done
   done
   out=$work/answers_$set.txt
