@@ -37,7 +37,14 @@ std::optional<Date> ParseDate(std::string_view s) {
 }
 
 std::string FormatDate(Date d) {
-  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+  // On the hot path of every derived year: no format parsing.
+  const int64_t y = d.year();
+  if (y < 0 || y > 9999) return absl::StrFormat("%04d-%02d-%02d", y, d.month(), d.day());
+  char buf[10] = {static_cast<char>('0' + y / 1000), static_cast<char>('0' + y / 100 % 10),
+                  static_cast<char>('0' + y / 10 % 10), static_cast<char>('0' + y % 10), '-',
+                  static_cast<char>('0' + d.month() / 10), static_cast<char>('0' + d.month() % 10), '-',
+                  static_cast<char>('0' + d.day() / 10), static_cast<char>('0' + d.day() % 10)};
+  return std::string(buf, sizeof buf);
 }
 
 std::string FormatYmd(int32_t ymd) { return ymd == 0 ? std::string() : FormatDate(FromYmd(ymd)); }

@@ -9,6 +9,7 @@ packages=(
   libabsl-dev
   librocksdb-dev
   librdkafka-dev
+  libjemalloc-dev
   libssl-dev
   libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -227,6 +227,30 @@ absl::Status EmbeddedLog::Read(Partition p, Offset from, size_t max_events,
   return FromRocks(it->status(), "read log");
 }
 
+absl::Status EmbeddedLog::Scan(Partition p, Offset from, size_t max_events,
+                               const std::function<void(Offset, const v1::Event&)>& fn) {
+  if (p.value < 0 || p.value >= partitions_) return absl::InvalidArgumentError("no such partition");
+  rocksdb::ReadOptions ro;
+  std::string upper = EventKey(p.value + 1, 0);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  ro.readahead_size = 2 << 20;
+  ro.fill_cache = false;  // a scan reads each block once
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  v1::Event event;
+  size_t n = 0;
+  for (it->Seek(EventKey(p.value, from.value)); it->Valid() && n < max_events; it->Next(), ++n) {
+    rocksdb::Slice k = it->key();
+    Offset offset{static_cast<int64_t>(GetBigEndian64(std::string_view(k.data() + 5, 8)))};
+    if (!event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(
+          absl::StrCat("event at partition ", p.value, " offset ", offset.value, " does not parse"));
+    }
+    fn(offset, event);
+  }
+  return FromRocks(it->status(), "read log");
+}
+
 int64_t EmbeddedLog::EventCount() {
   absl::MutexLock lock(&mu_);
   int64_t n = 0;

@@ -62,6 +62,13 @@ class Log {
   // `from` on, in offset order. kDataLoss when a stored event does not parse.
   [[nodiscard]] virtual absl::Status Read(Partition p, Offset from, size_t max_events,
                                           std::vector<LogEntry>* out) = 0;
+
+  // Calls fn for each event of partition p from offset `from` on, up to
+  // max_events, in offset order. The event is valid only during the call (an
+  // implementation may reuse one message), so a reader that keeps only part
+  // of each event builds nothing else. The default reads through Read.
+  [[nodiscard]] virtual absl::Status Scan(Partition p, Offset from, size_t max_events,
+                                          const std::function<void(Offset, const v1::Event&)>& fn);
 };
 
 // Where rejected records are kept, verbatim, with the reason.

@@ -82,10 +82,15 @@ const v1::PolicyProfile* ProfileSet::Find(const std::string& pool) const {
 }
 
 const v1::ProfileVersion& VersionFor(const v1::PolicyProfile& profile, int year) {
-  const std::string jan1 = absl::StrCat(year, "-01-01");
+  // Called for every year of every evaluation: compare "YYYY-MM-DD" strings
+  // without building one.
+  char jan1[10] = {static_cast<char>('0' + year / 1000 % 10), static_cast<char>('0' + year / 100 % 10),
+                   static_cast<char>('0' + year / 10 % 10), static_cast<char>('0' + year % 10),
+                   '-', '0', '1', '-', '0', '1'};
+  const std::string_view day(jan1, sizeof jan1);
   const v1::ProfileVersion* chosen = &profile.versions(0);
   for (const auto& v : profile.versions()) {
-    if (v.effective_from() <= jan1) chosen = &v;
+    if (std::string_view(v.effective_from()) <= day) chosen = &v;
   }
   return *chosen;
 }

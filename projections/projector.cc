@@ -255,18 +255,20 @@ absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const Profile
     int64_t folded = 0;
     Offset at{0};
     std::unordered_map<std::string, std::vector<StoredFact>> by_person;
-    std::vector<LogEntry> entries;
     while (at < *end) {
-      entries.clear();
-      if (auto st = log->Read(p, at, kRebuildReadChunk, &entries); !st.ok()) return st;
-      if (entries.empty()) break;
-      at = Offset{entries.back().offset.value + 1};
-      for (LogEntry& e : entries) {
-        if (as_of_us && e.event.recorded_at_us() > *as_of_us) continue;
+      int64_t read = 0;
+      auto st = log->Scan(p, at, kRebuildReadChunk, [&](Offset offset, const v1::Event& e) {
+        ++read;
+        at = Offset{offset.value + 1};
+        if (as_of_us && e.recorded_at_us() > *as_of_us) return;
         ++folded;
-        by_person[e.event.person()].push_back(FactOfEvent(e.event, e.offset.value));
-      }
-      int64_t done = total += static_cast<int64_t>(entries.size());
+        std::vector<StoredFact>& facts = by_person[e.person()];
+        if (facts.empty()) facts.reserve(8);
+        facts.push_back(FactOfEvent(e, offset.value));
+      });
+      if (!st.ok()) return st;
+      if (read == 0) break;
+      int64_t done = total += read;
       if (progress) {
         absl::MutexLock lock(&progress_mu);
         progress(done);

@@ -7,6 +7,7 @@
 #include "common/hashing.h"
 #include "ledger/rocksdb_util.h"
 #include "rocksdb/db.h"
+#include "rocksdb/memtablerep.h"
 #include "rocksdb/write_batch.h"
 
 namespace enrol {
@@ -28,6 +29,14 @@ std::string OffsetKey(Partition p) {
 absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir,
                                                              bool read_only, bool bulk) {
   rocksdb::Options o = StoreOptions(128);
+  if (bulk) {
+    // A rebuild only writes until it is flushed: a vector memtable appends
+    // and sorts once at flush instead of a skiplist insert per person.
+    o.memtable_factory.reset(new rocksdb::VectorRepFactory());
+    o.allow_concurrent_memtable_write = false;
+    o.memtable_prefix_bloom_size_ratio = 0;
+    o.memtable_whole_key_filtering = false;
+  }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &raw)
                                 : rocksdb::DB::Open(o, dir, &raw);
