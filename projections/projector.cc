@@ -109,8 +109,11 @@ void FoldPerson(std::vector<StoredFact> fresh, const ProfileSet& profiles, Perso
   std::vector<StoredFact> add;
   std::optional<int> from;
   bool all_years = r->years.empty();
+  // Of the same key in this batch, the first by log order (stable sort).
+  fresh.erase(std::unique(fresh.begin(), fresh.end(),
+                          [](const StoredFact& a, const StoredFact& b) { return !FactKeyLess(a, b); }),
+              fresh.end());
   for (size_t i = 0; i < fresh.size(); ++i) {
-    if (i > 0 && !FactKeyLess(fresh[i - 1], fresh[i])) continue;  // a duplicate in this batch
     if (std::binary_search(r->facts.begin(), r->facts.end(), fresh[i], FactKeyLess)) continue;
     std::optional<int> y = EarliestAffectedYear(fresh[i]);
     if (!y) all_years = true;

@@ -366,6 +366,32 @@ TEST(FoldPersonTest, IncrementalEqualsFullFoldForRandomHistoriesAndOrders) {
   EXPECT_GT(folds, 10000);
 }
 
+// Over Kafka a conflicting duplicate reaches the projection: the first of a
+// (source, record_id) by log order stays, in one batch or across batches.
+TEST(FoldPersonTest, FirstOfADuplicateKeyByLogOrderWins) {
+  const ProfileSet profiles = *ProfileSet::Builtin();
+  RandomHistory gen(5);
+  std::vector<StoredFact> facts = gen.Make();
+  ASSERT_FALSE(facts.empty());
+  StoredFact conflicting = facts.front();
+  conflicting.v[slot::kAmountFen] += 1;
+  conflicting.business_date += 1;
+  for (size_t i = 0; i < facts.size(); ++i) facts[i].offset = static_cast<int64_t>(i);
+  conflicting.offset = static_cast<int64_t>(facts.size());
+  PersonRecord once, first_alone, twice;
+  once.id_number = first_alone.id_number = twice.id_number = Id(5);
+  std::vector<StoredFact> all = facts;
+  all.push_back(conflicting);
+  all.push_back(facts.front());  // an exact duplicate, later still
+  FoldPerson(all, profiles, &once);
+  FoldPerson(facts, profiles, &first_alone);
+  FoldPerson(facts, profiles, &twice);
+  FoldPerson({conflicting, facts.front()}, profiles, &twice);
+  EXPECT_EQ(once.facts.size(), facts.size());
+  EXPECT_TRUE(EncodePersonRecord(once) == EncodePersonRecord(first_alone));
+  EXPECT_TRUE(EncodePersonRecord(twice) == EncodePersonRecord(first_alone));
+}
+
 TEST(PersonRecordTest, EncodeDecodeRoundTripsAndRejectsCorruption) {
   RandomHistory gen(42);
   PersonRecord r;
