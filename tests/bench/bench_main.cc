@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -128,12 +129,17 @@ int main(int argc, char** argv) {
     std::unordered_set<std::string> seen;
     int max_year = 0;
     while (std::getline(in, line) && ids.size() < 2000000) {
-      size_t at = line.find("\"id_number\":\"");
-      if (at == std::string::npos) continue;
-      std::string id = line.substr(at + 13, 18);
+      // JSON with or without a space after the colon (gen_population, shared/peer/gen.py).
+      auto value = [&](const char* name) -> std::string {
+        size_t at = line.find(name);
+        if (at == std::string::npos) return "";
+        at = line.find('"', line.find(':', at + std::strlen(name)));
+        return at == std::string::npos ? "" : line.substr(at + 1, line.find('"', at + 1) - at - 1);
+      };
+      std::string id = value("\"id_number\"");
+      if (id.size() != 18) continue;
       if (seen.insert(id).second) ids.push_back(id);
-      size_t p = line.find("\"period\":\"");
-      if (p != std::string::npos) max_year = std::max(max_year, std::atoi(line.c_str() + p + 10));
+      max_year = std::max(max_year, std::atoi(value("\"period\"").c_str()));
     }
     if (absl::GetFlag(FLAGS_year) == 0) absl::SetFlag(&FLAGS_year, max_year);
   }
