@@ -16,8 +16,11 @@ for feed in tax civil registry claims; do
     $enrol ingest --data-dir "$data" --source "$feed" "$f"
   done
 done
-echo "rejected records (enrol rejects), first 5 of $($enrol rejects --data-dir "$data" | wc -l):"
-$enrol rejects --data-dir "$data" | head -5
+# Whole, then the first lines: `enrol rejects | head` would end in SIGPIPE (exit
+# 141 under pipefail) once head has read enough.
+rejects=$($enrol rejects --data-dir "$data")
+echo "rejected records (enrol rejects), first 5 of $(printf '%s\n' "$rejects" | wc -l):"
+printf '%s\n' "$rejects" | sed -n 1,5p
 echo
 for id in 532501199001011239; do
   echo "enrol query --id $id --year 2027:"
