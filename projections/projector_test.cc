@@ -232,7 +232,7 @@ class RandomHistory {
         case 8: out.push_back(Claim()); break;
         default: {
           if (out.empty()) break;
-          const StoredFact& t = out[static_cast<size_t>(Uniform(0, static_cast<int>(out.size()) - 1))];
+          const StoredFact t = out[static_cast<size_t>(Uniform(0, static_cast<int>(out.size()) - 1))];
           if (t.type == v1::Event::kContribution) out.push_back(Cancel(v1::TAX, v1::Event::kRefund, t));
           if (t.type == v1::Event::kClaim) out.push_back(Cancel(v1::CLAIMS, v1::Event::kClaimReversal, t));
         }
