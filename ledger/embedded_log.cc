@@ -7,6 +7,7 @@
 #include "common/big_endian.h"
 #include "common/hashing.h"
 #include "ledger/content_hash.h"
+#include "ledger/fact.h"
 #include "ledger/rocksdb_util.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -48,6 +49,50 @@ std::string DeadKey(const v1::DeadLetter& d) {
 }
 
 const std::string kPartitionsKey = "Mpartitions";
+
+// An event's value (proto/README.md, "The embedded log"): the format byte,
+// the person, the fact's content, the recorded time and the origin. Values
+// written before this format are whole `Event` messages, whose first byte is
+// never 2 (a protobuf tag of field 0 is invalid), and still read.
+constexpr uint8_t kEventFormat = 2;
+
+std::string EncodeEvent(const v1::Event& e) {
+  std::string out;
+  out.reserve(96 + e.origin().file().size());
+  out.push_back(static_cast<char>(kEventFormat));
+  fact_codec::PutString(&out, e.person());
+  AppendFactContent(FactOfEvent(e, -1), &out);
+  fact_codec::PutVarint(&out, static_cast<uint64_t>(e.recorded_at_us()));
+  fact_codec::PutString(&out, e.origin().file());
+  fact_codec::PutVarint(&out, static_cast<uint64_t>(e.origin().line()));
+  return out;
+}
+
+// Decodes the fact and its person; origin when wanted.
+bool DecodeFact(std::string_view value, std::string* person, StoredFact* f, v1::Origin* origin) {
+  if (value.empty()) return false;
+  if (static_cast<uint8_t>(value[0]) != kEventFormat) {
+    v1::Event e;
+    if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) return false;
+    const int64_t offset = f->offset;
+    *f = FactOfEvent(e, offset);
+    *person = e.person();
+    if (origin != nullptr) *origin = e.origin();
+    return true;
+  }
+  fact_codec::Reader in(value.substr(1));
+  uint64_t recorded = 0;
+  if (!in.String(person) || !in.Content(f, [&](std::string* s) { return in.String(s); }) ||
+      !in.Varint(&recorded)) {
+    return false;
+  }
+  f->recorded_at_us = static_cast<int64_t>(recorded);
+  if (origin == nullptr) return true;
+  uint64_t line = 0;
+  if (!in.String(origin->mutable_file()) || !in.Varint(&line)) return false;
+  origin->set_line(static_cast<int64_t>(line));
+  return true;
+}
 
 }  // namespace
 
@@ -182,7 +227,7 @@ absl::Status EmbeddedLog::Append(std::vector<v1::Event>& events,
     PutBigEndian32(&value, static_cast<uint32_t>(p));
     PutBigEndian64(&value, static_cast<uint64_t>(r.offset.value));
     writes.emplace_back(keys[i], std::move(value));
-    writes.emplace_back(EventKey(p, r.offset.value), e.SerializeAsString());
+    writes.emplace_back(EventKey(p, r.offset.value), EncodeEvent(e));
     first.emplace(keys[i], i);
   }
   if (writes.empty()) return absl::OkStatus();
@@ -213,22 +258,29 @@ absl::Status EmbeddedLog::Read(Partition p, Offset from, size_t max_events,
   ro.readahead_size = 2 << 20;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   size_t n = 0;
+  StoredFact fact;
+  std::string person;
   for (it->Seek(EventKey(p.value, from.value)); it->Valid() && n < max_events; it->Next(), ++n) {
     rocksdb::Slice k = it->key();
     LogEntry& entry = out->emplace_back();
     entry.partition = p;
     entry.offset.value = static_cast<int64_t>(GetBigEndian64(std::string_view(k.data() + 5, 8)));
-    if (!entry.event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+    v1::Origin origin;
+    if (!DecodeFact(std::string_view(it->value().data(), it->value().size()), &person, &fact, &origin)) {
       return absl::DataLossError(
           absl::StrCat("event at partition ", p.value, " offset ", entry.offset.value,
-                       " does not parse"));
+                       " does not decode"));
     }
+    entry.event = EventOfFact(fact, person);
+    entry.event.set_event_id(absl::StrCat(SourceName(fact.source), ":", fact.record_id));
+    *entry.event.mutable_origin() = std::move(origin);
+    entry.event.set_content_hash(ContentHash(&entry.event));
   }
   return FromRocks(it->status(), "read log");
 }
 
-absl::Status EmbeddedLog::Scan(Partition p, Offset from, size_t max_events,
-                               const std::function<void(Offset, const v1::Event&)>& fn) {
+absl::Status EmbeddedLog::ScanFacts(Partition p, Offset from, size_t max_events,
+                                    const std::function<void(const std::string&, StoredFact&)>& fn) {
   if (p.value < 0 || p.value >= partitions_) return absl::InvalidArgumentError("no such partition");
   rocksdb::ReadOptions ro;
   std::string upper = EventKey(p.value + 1, 0);
@@ -237,16 +289,17 @@ absl::Status EmbeddedLog::Scan(Partition p, Offset from, size_t max_events,
   ro.readahead_size = 2 << 20;
   ro.fill_cache = false;  // a scan reads each block once
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
-  v1::Event event;
+  std::string person;
   size_t n = 0;
   for (it->Seek(EventKey(p.value, from.value)); it->Valid() && n < max_events; it->Next(), ++n) {
     rocksdb::Slice k = it->key();
-    Offset offset{static_cast<int64_t>(GetBigEndian64(std::string_view(k.data() + 5, 8)))};
-    if (!event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+    StoredFact fact;
+    fact.offset = static_cast<int64_t>(GetBigEndian64(std::string_view(k.data() + 5, 8)));
+    if (!DecodeFact(std::string_view(it->value().data(), it->value().size()), &person, &fact, nullptr)) {
       return absl::DataLossError(
-          absl::StrCat("event at partition ", p.value, " offset ", offset.value, " does not parse"));
+          absl::StrCat("event at partition ", p.value, " offset ", fact.offset, " does not decode"));
     }
-    fn(offset, event);
+    fn(person, fact);
   }
   return FromRocks(it->status(), "read log");
 }

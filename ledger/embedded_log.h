@@ -45,9 +45,9 @@ class EmbeddedLog final : public Log, public DeadLetterStore {
   absl::StatusOr<Offset> EndOffset(Partition p) override;
   absl::Status Read(Partition p, Offset from, size_t max_events,
                     std::vector<LogEntry>* out) override;
-  // One reused message for the whole scan.
-  absl::Status Scan(Partition p, Offset from, size_t max_events,
-                    const std::function<void(Offset, const v1::Event&)>& fn) override;
+  // Decodes the stored form straight into facts: no protobuf message.
+  absl::Status ScanFacts(Partition p, Offset from, size_t max_events,
+                         const std::function<void(const std::string& person, StoredFact& fact)>& fn) override;
 
   absl::Status Put(const std::vector<v1::DeadLetter>& letters) override;
   absl::Status ForEach(std::optional<v1::Source> source,

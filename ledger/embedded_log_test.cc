@@ -107,5 +107,47 @@ TEST(EmbeddedLog, ReadOnlyOpenOfMissingDirIsNotFound) {
   EXPECT_EQ(log.status().code(), absl::StatusCode::kNotFound);
 }
 
+// The stored form (the fact's content, no protobuf message) reads back as the
+// event that was appended: content, content hash, event id, recorded time and
+// origin; and a scan yields the same fact without building a message.
+TEST(EmbeddedLog, StoredFormReadsBackAsTheAppendedEvent) {
+  std::string dir = TempDir("log");
+  auto log = EmbeddedLog::Open(dir, {.partitions = 1});
+  ASSERT_TRUE(log.ok()) << log.status();
+  v1::Event pay = Pay("T1", "532501199001011239", 40000);
+  pay.set_business_date(20251012);
+  auto* c = pay.mutable_contribution();
+  c->set_scheme(v1::EMPLOYEE);
+  c->set_payer(v1::EMPLOYER);
+  c->set_purpose(v1::MAKEUP);
+  c->set_period_year(2025);
+  c->set_period_month(9);
+  c->set_paid_at(1760232600);
+  c->set_paid_on(20251012);
+  pay.mutable_origin()->set_line(7);
+  v1::Event refund = Pay("T2", "532501199001011239", 0);
+  refund.clear_contribution();
+  refund.mutable_refund()->set_refund_of("T1");
+  refund.mutable_refund()->set_amount_fen(-40000);
+  std::vector<v1::Event> batch = {pay, refund};
+  std::vector<AppendResult> r;
+  ASSERT_TRUE((*log)->Append(batch, &r).ok());
+  std::vector<LogEntry> back;
+  ASSERT_TRUE((*log)->Read(Partition{0}, Offset{0}, 10, &back).ok());
+  ASSERT_EQ(back.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(back[i].event.SerializeAsString(), batch[i].SerializeAsString()) << back[i].event.ShortDebugString();
+  }
+  std::vector<StoredFact> facts;
+  ASSERT_TRUE((*log)->ScanFacts(Partition{0}, Offset{1}, 10, [&](const std::string& person, StoredFact& f) {
+    EXPECT_EQ(person, "532501199001011239");
+    facts.push_back(f);
+  }).ok());
+  ASSERT_EQ(facts.size(), 1u);
+  EXPECT_EQ(facts[0].offset, 1);
+  EXPECT_EQ(facts[0].target, "T1");
+  EXPECT_EQ(facts[0].recorded_at_us, batch[1].recorded_at_us());
+}
+
 }  // namespace
 }  // namespace enrol

@@ -2,11 +2,14 @@
 
 namespace enrol {
 
-absl::Status Log::Scan(Partition p, Offset from, size_t max_events,
-                       const std::function<void(Offset, const v1::Event&)>& fn) {
+absl::Status Log::ScanFacts(Partition p, Offset from, size_t max_events,
+                            const std::function<void(const std::string&, StoredFact&)>& fn) {
   std::vector<LogEntry> entries;
   if (auto s = Read(p, from, max_events, &entries); !s.ok()) return s;
-  for (const LogEntry& e : entries) fn(e.offset, e.event);
+  for (const LogEntry& e : entries) {
+    StoredFact f = FactOfEvent(e.event, e.offset.value);
+    fn(e.event.person(), f);
+  }
   return absl::OkStatus();
 }
 

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/types.h"
+#include "ledger/fact.h"
 #include "proto/event.pb.h"
 
 namespace enrol {
@@ -63,12 +64,14 @@ class Log {
   [[nodiscard]] virtual absl::Status Read(Partition p, Offset from, size_t max_events,
                                           std::vector<LogEntry>* out) = 0;
 
-  // Calls fn for each event of partition p from offset `from` on, up to
-  // max_events, in offset order. The event is valid only during the call (an
-  // implementation may reuse one message), so a reader that keeps only part
-  // of each event builds nothing else. The default reads through Read.
-  [[nodiscard]] virtual absl::Status Scan(Partition p, Offset from, size_t max_events,
-                                          const std::function<void(Offset, const v1::Event&)>& fn);
+  // Calls fn with the person and the fact (content, offset, recorded time) of
+  // each event of partition p from offset `from` on, up to max_events, in
+  // offset order; fn may move the fact away. For readers that need no more
+  // than that (a rebuild): an implementation may decode without building
+  // messages. The default reads through Read.
+  [[nodiscard]] virtual absl::Status ScanFacts(
+      Partition p, Offset from, size_t max_events,
+      const std::function<void(const std::string& person, StoredFact& fact)>& fn);
 };
 
 // Where rejected records are kept, verbatim, with the reason.

@@ -37,9 +37,9 @@ absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& fa
                                                            int first_year, int last_year) {
   auto profile = ProfileOf(facts, profiles);
   if (!profile.ok()) return profile.status();
-  std::vector<v1::ResidentYear> resident =
-      EvaluateResident(facts, **profile, first_year, last_year);
   const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, **profile, last_year);
+  std::vector<v1::ResidentYear> resident =
+      EvaluateResident(facts, **profile, first_year, last_year, nullptr, &timeline);
   std::vector<v1::PersonYear> out;
   out.reserve(resident.size());
   for (int y = first_year; y <= last_year; ++y) {

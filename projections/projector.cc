@@ -260,14 +260,14 @@ absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const Profile
     std::unordered_map<std::string, std::vector<StoredFact>> by_person;
     while (at < *end) {
       int64_t read = 0;
-      auto st = log->Scan(p, at, kRebuildReadChunk, [&](Offset offset, const v1::Event& e) {
+      auto st = log->ScanFacts(p, at, kRebuildReadChunk, [&](const std::string& person, StoredFact& f) {
         ++read;
-        at = Offset{offset.value + 1};
-        if (as_of_us && e.recorded_at_us() > *as_of_us) return;
+        at = Offset{f.offset + 1};
+        if (as_of_us && f.recorded_at_us > *as_of_us) return;
         ++folded;
-        std::vector<StoredFact>& facts = by_person[e.person()];
+        std::vector<StoredFact>& facts = by_person[person];
         if (facts.empty()) facts.reserve(8);
-        facts.push_back(FactOfEvent(e, offset.value));
+        facts.push_back(std::move(f));
       });
       if (!st.ok()) return st;
       if (read == 0) break;

@@ -70,9 +70,8 @@ class Evaluator {
  public:
   // R2: "employee coverage in at least one month": the months the employee
   // rules (E1-E6) say were covered, not merely paid.
-  Evaluator(const PersonFacts& f, const v1::PolicyProfile& profile, int horizon_year)
+  Evaluator(const PersonFacts& f, const v1::PolicyProfile& profile, const EmployeeTimeline& timeline)
       : f_(f), profile_(profile) {
-    const EmployeeTimeline timeline = EvaluateEmployeeCover(f, profile, horizon_year);
     for (const auto& [m, cover] : timeline.months) {
       if (timeline.Covered(m)) {
         employee_months_.insert({static_cast<int>(m.year()), m.month()});
@@ -510,8 +509,11 @@ std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year,
 
 std::vector<v1::ResidentYear> EvaluateResident(const PersonFacts& facts,
                                                const v1::PolicyProfile& profile, int first_year,
-                                               int last_year, std::vector<v1::Step>* steps) {
-  return Evaluator(facts, profile, last_year).Run(first_year, last_year, steps);
+                                               int last_year, std::vector<v1::Step>* steps,
+                                               const EmployeeTimeline* timeline) {
+  if (timeline != nullptr) return Evaluator(facts, profile, *timeline).Run(first_year, last_year, steps);
+  const EmployeeTimeline own = EvaluateEmployeeCover(facts, profile, last_year);
+  return Evaluator(facts, profile, own).Run(first_year, last_year, steps);
 }
 
 }  // namespace enrol

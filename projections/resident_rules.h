@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/dates.h"
+#include "projections/employee_rules.h"
 #include "projections/facts.h"
 #include "proto/policy.pb.h"
 #include "proto/query.pb.h"
@@ -22,10 +23,13 @@ Date WindowEnd(const v1::ResidentPolicy& r, int year);
 // Earlier years are evaluated internally, since bonuses, penalties and waiting
 // intervals carry forward.
 // With `steps`, says how each figure of last_year came about: the rule, its
-// source in the seeds and the record ids of the facts used.
+// source in the seeds and the record ids of the facts used. `timeline` is the
+// person's employee cover through last_year (R2 counts covered employee
+// months), when the caller has it already; otherwise it is evaluated here.
 std::vector<v1::ResidentYear> EvaluateResident(const PersonFacts& facts,
                                                const v1::PolicyProfile& profile, int first_year,
-                                               int last_year, std::vector<v1::Step>* steps = nullptr);
+                                               int last_year, std::vector<v1::Step>* steps = nullptr,
+                                               const EmployeeTimeline* timeline = nullptr);
 
 // The seed file and article a rule of `pool` comes from.
 std::string RuleSource(const std::string& rule, const std::string& pool);
