@@ -8,13 +8,28 @@
 
 namespace enrol {
 
+namespace {
+
+// Fetched once: OpenSSL 3 looks an implicitly named digest up on every init,
+// which cost more than hashing a person's record.
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (fetched == nullptr) std::abort();  // a broken libcrypto
+    return fetched;
+  }();
+  return md;
+}
+
+}  // namespace
+
 struct Sha256::Impl {
   EVP_MD_CTX* ctx = nullptr;
 };
 
 Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_MD_CTX_new();
-  if (impl_->ctx == nullptr || EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) != 1) {
+  if (impl_->ctx == nullptr || EVP_DigestInit_ex(impl_->ctx, Sha256Md(), nullptr) != 1) {
     std::abort();  // out of memory or a broken libcrypto
   }
 }
@@ -33,9 +48,10 @@ std::string Sha256::Finish() {
 }
 
 std::string Sha256Of(std::string_view data) {
-  Sha256 h;
-  h.Update(data);
-  return h.Finish();
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out, &len, Sha256Md(), nullptr) != 1) std::abort();
+  return std::string(reinterpret_cast<char*>(out), len);
 }
 
 std::string HexOf(std::string_view bytes) {
