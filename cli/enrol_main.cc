@@ -179,6 +179,11 @@ int Ingest(const std::vector<std::string>& files) {
   if (!log.ok()) return Fail(log.status());
   auto state = StateStore::Open(StateDir(), /*read_only=*/false);
   if (!state.ok()) return Fail(state.status());
+  // Refuse a projection built from another log, or ahead of this one.
+  if (auto s = CheckStateAgainstLog(state->get(), log->get(), /*adopt=*/true, absl::GetFlag(FLAGS_data_dir));
+      !s.ok()) {
+    return Fail(s);
+  }
   Projector projector(state->get(), &*profiles);
   const int threads = absl::GetFlag(FLAGS_threads);
   // Finish projecting what an earlier, interrupted run appended.
@@ -285,10 +290,10 @@ int Rejects() {
     store = std::move(*log);
   }
   auto s = store->ForEach(filter, [](const v1::DeadLetter& d) {
-    std::printf("{\"source\":%s,\"file\":%s,\"line\":%lld,\"record_id\":%s,\"reason\":%s,\"record\":%s}\n",
+    std::printf("{\"source\":%s,\"file\":%s,\"line\":%lld,\"record_id\":%s,\"reason\":%s,\"record\":%s,\"run\":%s}\n",
                 JsonQuote(SourceName(d.source())).c_str(), JsonQuote(d.file()).c_str(),
                 static_cast<long long>(d.line()), JsonQuote(d.record_id()).c_str(),
-                JsonQuote(d.reason()).c_str(), JsonQuote(d.record()).c_str());
+                JsonQuote(d.reason()).c_str(), JsonQuote(d.record()).c_str(), JsonQuote(d.run()).c_str());
     return true;
   });
   if (!s.ok()) return Fail(s);
@@ -395,6 +400,7 @@ int Replay() {
   // the events topic.
   std::unique_ptr<Log> log;
   std::optional<StateStore::Ownership> ownership;
+  std::string log_id;  // the embedded log's, recorded in the rebuilt state
   if (UseKafka()) {
     auto kafka = OpenKafka();
     if (!kafka.ok()) return Fail(kafka.status());
@@ -409,6 +415,7 @@ int Replay() {
   } else {
     auto embedded = EmbeddedLog::Open(LogDir(), {.partitions = absl::GetFlag(FLAGS_partitions)});
     if (!embedded.ok()) return Fail(embedded.status());
+    log_id = (*embedded)->id();
     log = std::move(*embedded);
   }
   const std::string fresh_dir = absl::GetFlag(FLAGS_data_dir) + (*as_of ? "/state.as-of" : "/state.rebuild");
@@ -418,6 +425,9 @@ int Replay() {
   {
     auto fresh = StateStore::Open(fresh_dir, /*read_only=*/false, /*bulk=*/true);
     if (!fresh.ok()) return Fail(fresh.status());
+    if (!log_id.empty()) {
+      if (auto s = (*fresh)->SetLogId(log_id); !s.ok()) return Fail(s);
+    }
     Progress progress("replay: events");
     result = Rebuild(log.get(), fresh->get(), *profiles, *as_of, absl::GetFlag(FLAGS_threads),
                      [&](int64_t n) { progress.Show(n); }, ownership ? &ownership->owned : nullptr);

@@ -4,11 +4,41 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/json.h"
 
 namespace enrol {
+namespace {
+
+// Field names seen so far in one record: a scan while they are as few as a
+// feed has, a hash set past that, so a line of 150,000 fields is checked in
+// linear time.
+class NameSet {
+ public:
+  // True when `name` was added before; adds it otherwise.
+  bool Repeats(const std::string& name) {
+    if (set_.empty()) {
+      for (const std::string& n : few_) {
+        if (n == name) return true;
+      }
+      if (few_.size() < 16) {
+        few_.push_back(name);
+        return false;
+      }
+      set_.insert(few_.begin(), few_.end());
+    }
+    return !set_.insert(name).second;
+  }
+
+ private:
+  std::vector<std::string> few_;
+  absl::flat_hash_set<std::string> set_;
+};
+
+}  // namespace
+
 namespace {
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -102,13 +132,14 @@ absl::StatusOr<bool> FeedReader::Next(RawRecord* r) {
       if (!IsValidUtf8(line) || !SplitCsvLine(line, &header_) || header_.empty()) {
         header_error_ = "record: the CSV header row (line 1) is malformed";
       }
+      NameSet names;
       for (size_t i = 0; i < header_.size() && header_error_.empty(); ++i) {
         std::string& h = header_[i];
         size_t b = h.find_first_not_of(' '), e = h.find_last_not_of(' ');
         h = b == std::string::npos ? std::string() : h.substr(b, e - b + 1);
         if (h.empty()) header_error_ = absl::StrCat("record: CSV header column ", i + 1, " has no name");
-        for (size_t j = 0; j < i && header_error_.empty(); ++j) {
-          if (header_[j] == h) header_error_ = absl::StrCat("record: CSV header names \"", h, "\" twice");
+        if (header_error_.empty() && names.Repeats(h)) {
+          header_error_ = absl::StrCat("record: CSV header names \"", h, "\" twice");
         }
       }
       if (header_error_.empty()) continue;
@@ -151,14 +182,13 @@ void ParseJsonRecord(simdjson::dom::parser& parser, RawRecord* r) {
     r->parse_error = "record: is not a JSON object";
     return;
   }
+  NameSet names;
   for (auto field : obj) {
     RawField f;
     f.name.assign(field.key.data(), field.key.size());
-    for (const RawField& seen : r->fields) {
-      if (seen.name == f.name) {
-        r->parse_error = absl::StrCat("record: field \"", f.name, "\" appears twice");
-        return;
-      }
+    if (names.Repeats(f.name)) {
+      r->parse_error = absl::StrCat("record: field \"", f.name, "\" appears twice");
+      return;
     }
     simdjson::dom::element v = field.value;
     switch (v.type()) {

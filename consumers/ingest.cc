@@ -101,7 +101,7 @@ v1::DeadLetter RejectedRecord(v1::Source source, const RawRecord& r, const std::
 
 namespace {
 
-absl::Status ReadAll(v1::Source source, const std::vector<std::string>& files,
+absl::Status ReadAll(v1::Source source, std::vector<std::unique_ptr<FeedReader>>& readers,
                      const ProfileSet& profiles, size_t batch_records, StageQueue<Batch>* queue) {
   Batch batch;
   auto flush = [&]() {
@@ -110,12 +110,10 @@ absl::Status ReadAll(v1::Source source, const std::vector<std::string>& files,
     batch = Batch();
     return ok;
   };
-  for (const std::string& path : files) {
-    auto reader = FeedReader::Open(path);
-    if (!reader.ok()) return reader.status();
+  for (std::unique_ptr<FeedReader>& reader : readers) {
     RawRecord r;
     for (;;) {
-      auto more = (*reader)->Next(&r);
+      auto more = reader->Next(&r);
       if (!more.ok()) return more.status();
       if (!*more) break;
       auto event = ToEvent(source, r, profiles);
@@ -141,14 +139,17 @@ absl::Status ReadAll(v1::Source source, const std::vector<std::string>& files,
 absl::StatusOr<IngestCounts> IngestFiles(Log* log, DeadLetterStore* dead, v1::Source source,
                                          const std::vector<std::string>& files,
                                          const ProfileSet& profiles, const IngestOptions& options) {
-  // Open every file first, so a missing one fails before anything is ingested.
+  // Open every file first, so a missing one fails before anything is
+  // ingested; each is opened once and read as a stream (a FIFO works).
+  std::vector<std::unique_ptr<FeedReader>> readers;
   for (const std::string& path : files) {
     auto reader = FeedReader::Open(path);
     if (!reader.ok()) return reader.status();
+    readers.push_back(std::move(*reader));
   }
   StageQueue<Batch> queue(2);
   std::thread reader([&] {
-    absl::Status s = ReadAll(source, files, profiles, options.batch_records, &queue);
+    absl::Status s = ReadAll(source, readers, profiles, options.batch_records, &queue);
     queue.Close(s);
   });
   // The projection stage: the appended events of each batch, in order.

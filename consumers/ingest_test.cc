@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -239,7 +240,7 @@ TEST(Ingest, MixedBatchAppendsGoodRecordsAndKeepsEveryBadOne) {
   EXPECT_TRUE(DeadLetters(log.get(), v1::CLAIMS).empty());
 }
 
-TEST(Ingest, SameFileTwiceGivesDuplicatesAndNoNewDeadLetters) {
+TEST(Ingest, SameFileTwiceGivesDuplicatesAndEachRunsDeadLettersOnce) {
   const std::string dir = TestDir();
   MixedFile m = WriteMixed(dir);
   auto log = OpenLog(dir + "/log");
@@ -253,7 +254,7 @@ TEST(Ingest, SameFileTwiceGivesDuplicatesAndNoNewDeadLetters) {
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(second->accepted, 0);
   EXPECT_EQ(second->duplicates, 4);
-  EXPECT_EQ(second->rejected, 6);  // rejected again, but stored once
+  EXPECT_EQ(second->rejected, 6);  // rejected again, stored once in this run
   EXPECT_EQ(log->EventCount(), 4);
   EXPECT_EQ(DeadLetters(log.get()).size(), 6u);
   ExpectDeadLetters(log.get(), m);
@@ -275,7 +276,13 @@ TEST(Ingest, SameFileTwiceGivesDuplicatesAndNoNewDeadLetters) {
   EXPECT_EQ(third->accepted, 0);
   EXPECT_EQ(third->duplicates, 4);
   EXPECT_EQ(log->EventCount(), 4);
-  EXPECT_EQ(DeadLetters(log.get()).size(), 6u);
+  // A new run (the store opened again, as by another `enrol ingest`) keeps
+  // its own letters beside the first run's: nothing is replaced (issue 9).
+  std::vector<v1::DeadLetter> letters = DeadLetters(log.get());
+  EXPECT_EQ(letters.size(), 12u);
+  std::set<std::string> runs;
+  for (const v1::DeadLetter& d : letters) runs.insert(d.run());
+  EXPECT_EQ(runs.size(), 2u);
 }
 
 TEST(Ingest, ConflictingDuplicateIsRejectedNamingRecordId) {

@@ -21,6 +21,48 @@ absl::Status Bad(const std::string& field, const std::string& what) {
 
 std::string Msg(const absl::Status& s) { return std::string(s.message()); }
 
+// The pool's intake limits (IntakeLimits), with defaults for a profile that
+// gives none.
+struct Limits {
+  Date earliest{1950, 1, 1};
+  Date latest{2100, 12, 31};
+  int employee_months_ahead = 12;
+
+  explicit Limits(const v1::PolicyProfile* profile) {
+    if (profile == nullptr) return;
+    const v1::IntakeLimits& in = profile->intake();
+    if (auto d = ParseDate(in.earliest_date())) earliest = *d;
+    if (auto d = ParseDate(in.latest_date())) latest = *d;
+    if (in.employee_months_ahead() > 0) employee_months_ahead = in.employee_months_ahead();
+  }
+
+  absl::Status Check(const std::string& field, Date d) const {
+    if (d < earliest || d > latest) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": ", FormatDate(d), " is outside ",
+                                                     FormatDate(earliest), " to ", FormatDate(latest),
+                                                     " (the pool's intake limits)"));
+    }
+    return absl::OkStatus();
+  }
+};
+
+// A record id a person reads in a report: no control characters and no
+// bidirectional overrides that would make it print as another id.
+absl::Status CheckRecordId(const std::string& id) {
+  for (size_t i = 0; i < id.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(id[i]);
+    if (c < 0x20 || c == 0x7f) return Bad("record_id", absl::StrCat("has a control character at byte ", i));
+    const std::string_view rest = std::string_view(id).substr(i);
+    for (std::string_view bidi : {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+                                  "\u2069", "\u200e", "\u200f", "\u061c"}) {
+      if (rest.substr(0, bidi.size()) == bidi) {
+        return Bad("record_id", absl::StrCat("has a bidirectional control character at byte ", i));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Typed access to one record's fields; every getter names the field in its error.
 class Fields {
  public:
@@ -205,7 +247,7 @@ absl::Status ParsePeriod(const std::string& text, bool monthly, int* year, int* 
   return absl::OkStatus();
 }
 
-absl::Status Tax(const Fields& f, const std::string& record_id, v1::Event* e) {
+absl::Status Tax(const Fields& f, const std::string& record_id, const Limits& limits, v1::Event* e) {
   ENROL_CHECK_OK(f.OnlyKnown(v1::TAX, {"record_id", "id_number", "region", "scheme", "payer", "purpose",
                                        "period", "amount", "paid_at", "op", "refund_of"}));
   ENROL_ASSIGN(op, f.Enum("op", {"pay", "refund"}, "pay"));
@@ -215,6 +257,7 @@ absl::Status Tax(const Fields& f, const std::string& record_id, v1::Event* e) {
     v1::Refund* r = e->mutable_refund();
     r->set_refund_of(target);
     ENROL_ASSIGN(paid_at, f.OptionalTimestamp("paid_at"));
+    if (paid_at) ENROL_CHECK_OK(limits.Check("paid_at", CstDay(*paid_at)));
     if (paid_at) {
       r->set_paid_at(absl::ToUnixSeconds(*paid_at));
       r->set_paid_on(ToYmd(CstDay(*paid_at)));
@@ -267,6 +310,12 @@ absl::Status Tax(const Fields& f, const std::string& record_id, v1::Event* e) {
   int year = 0, month = 0;
   ENROL_CHECK_OK(ParsePeriod(period, !resident, &year, &month));
   const Date paid_on = CstDay(paid_at);
+  ENROL_CHECK_OK(limits.Check("paid_at", paid_on));
+  if (!resident &&
+      (year * 12 + month) - (static_cast<int>(paid_on.year()) * 12 + paid_on.month()) > limits.employee_months_ahead) {
+    return Bad("period", absl::StrCat("employee month ", period, " is more than ", limits.employee_months_ahead,
+                                      " months after the payment on ", FormatDate(paid_on)));
+  }
   if (resident) {
     if (purpose == "repair" && year >= paid_on.year()) {
       return Bad("period", absl::StrCat("a repair pays for a past break year; ", year,
@@ -313,14 +362,16 @@ v1::Status StatusOf(const std::string& s) {
   return v1::STATUS_UNSPECIFIED;
 }
 
-absl::Status Civil(const Fields& f, const std::string& id, v1::Event* e) {
+absl::Status Civil(const Fields& f, const std::string& id, const Limits& limits, v1::Event* e) {
   ENROL_CHECK_OK(f.OnlyKnown(v1::CIVIL, {"record_id", "id_number", "region", "status", "effective_from",
                                          "effective_to"}));
   ENROL_ASSIGN(status, f.Enum("status", {"birth", "death", "special_hardship", "orphan", "minimum_living",
                                          "low_income_monitored", "severe_disability", "medical_assistance",
                                          "veteran", "military_dependent", "released_prisoner"}));
   ENROL_ASSIGN(from, f.RequiredDate("effective_from"));
+  ENROL_CHECK_OK(limits.Check("effective_from", from));
   ENROL_ASSIGN(to, f.OptionalDate("effective_to"));
+  if (to) ENROL_CHECK_OK(limits.Check("effective_to", *to));
   if (to && *to < from) return Bad("effective_to", "is before effective_from");
   if (status == "birth" && from != BirthDateFromId(id)) {
     return Bad("effective_from", absl::StrCat("birth date ", FormatDate(from),
@@ -334,13 +385,14 @@ absl::Status Civil(const Fields& f, const std::string& id, v1::Event* e) {
   return absl::OkStatus();
 }
 
-absl::Status Registry(const Fields& f, v1::Event* e) {
+absl::Status Registry(const Fields& f, const Limits& limits, v1::Event* e) {
   ENROL_CHECK_OK(f.OnlyKnown(v1::REGISTRY, {"record_id", "id_number", "region", "action", "scheme", "kind",
                                             "effective", "fee_waived", "deemed_years", "sex"}));
   ENROL_ASSIGN(action, f.Enum("action", {"enrol", "suspend", "terminate", "transfer_in", "retire"}));
   ENROL_ASSIGN(scheme, f.Enum("scheme", {"resident", "employee"}));
   ENROL_ASSIGN(kind_text, f.Text("kind"));
   ENROL_ASSIGN(effective, f.RequiredDate("effective"));
+  ENROL_CHECK_OK(limits.Check("effective", effective));
   ENROL_ASSIGN(fee_waived, f.OptionalBool("fee_waived"));
   ENROL_ASSIGN(deemed, f.OptionalDecimal("deemed_years"));
   ENROL_ASSIGN(sex_text, f.Text("sex"));
@@ -382,7 +434,7 @@ absl::Status Registry(const Fields& f, v1::Event* e) {
   return absl::OkStatus();
 }
 
-absl::Status Claims(const Fields& f, const std::string& record_id, v1::Event* e) {
+absl::Status Claims(const Fields& f, const std::string& record_id, const Limits& limits, v1::Event* e) {
   ENROL_CHECK_OK(f.OnlyKnown(v1::CLAIMS, {"record_id", "id_number", "region", "scheme", "kind", "service_date",
                                           "settled_at", "total_cost", "basic_fund_paid",
                                           "critical_illness_paid", "op", "reverse_of"}));
@@ -394,6 +446,8 @@ absl::Status Claims(const Fields& f, const std::string& record_id, v1::Event* e)
     r->set_reverse_of(target);
     ENROL_ASSIGN(service, f.OptionalDate("service_date"));
     ENROL_ASSIGN(settled, f.OptionalTimestamp("settled_at"));
+    if (service) ENROL_CHECK_OK(limits.Check("service_date", *service));
+    if (settled) ENROL_CHECK_OK(limits.Check("settled_at", CstDay(*settled)));
     if (service) r->set_service_date(ToYmd(*service));
     if (settled) r->set_settled_at(absl::ToUnixSeconds(*settled));
     // The rest is optional on a reversal, but what is given must be right.
@@ -413,7 +467,9 @@ absl::Status Claims(const Fields& f, const std::string& record_id, v1::Event* e)
   ENROL_ASSIGN(scheme, f.Enum("scheme", {"resident", "employee"}));
   ENROL_ASSIGN(kind, f.Enum("kind", {"outpatient", "inpatient", "chronic"}));
   ENROL_ASSIGN(service, f.RequiredDate("service_date"));
+  ENROL_CHECK_OK(limits.Check("service_date", service));
   ENROL_ASSIGN(settled, f.RequiredTimestamp("settled_at"));
+  ENROL_CHECK_OK(limits.Check("settled_at", CstDay(settled)));
   ENROL_ASSIGN(total, f.RequiredAmount("total_cost"));
   ENROL_ASSIGN(basic, f.RequiredAmount("basic_fund_paid"));
   ENROL_ASSIGN(ci, f.RequiredAmount("critical_illness_paid"));
@@ -441,14 +497,17 @@ absl::StatusOr<v1::Event> ToEvent(v1::Source source, const RawRecord& record,
   Fields f(record);
   ENROL_ASSIGN(record_id, f.Required("record_id"));
   if (record_id.size() > 128) return Bad("record_id", "is longer than 128 characters");
+  ENROL_CHECK_OK(CheckRecordId(record_id));
   ENROL_ASSIGN(id, f.Required("id_number"));
   if (auto s = ValidateIdNumber(id); !s.ok()) return Bad("id_number", Msg(s));
   ENROL_ASSIGN(region, f.Required("region"));
   if (auto s = ValidateAreaCode(region); !s.ok()) return Bad("region", Msg(s));
   const std::string pool = PoolOf(region);
-  if (profiles.Find(pool) == nullptr) {
+  const v1::PolicyProfile* profile = profiles.Find(pool);
+  if (profile == nullptr) {
     return Bad("region", absl::StrCat(region, " pools to ", pool, ", a region this ledger has no policy profile for"));
   }
+  const Limits limits(profile);
   v1::Event e;
   e.set_source(source);
   e.set_record_id(record_id);
@@ -457,13 +516,19 @@ absl::StatusOr<v1::Event> ToEvent(v1::Source source, const RawRecord& record,
   e.set_pool(pool);
   absl::Status s;
   switch (source) {
-    case v1::TAX: s = Tax(f, record_id, &e); break;
-    case v1::CIVIL: s = Civil(f, id, &e); break;
-    case v1::REGISTRY: s = Registry(f, &e); break;
-    case v1::CLAIMS: s = Claims(f, record_id, &e); break;
+    case v1::TAX: s = Tax(f, record_id, limits, &e); break;
+    case v1::CIVIL: s = Civil(f, id, limits, &e); break;
+    case v1::REGISTRY: s = Registry(f, limits, &e); break;
+    case v1::CLAIMS: s = Claims(f, record_id, limits, &e); break;
     default: s = absl::InvalidArgumentError("source: unknown");
   }
   if (!s.ok()) return s;
+  // The person must be born by the record's date (a birth date from the ID
+  // after it is a typing error).
+  if (e.business_date() != 0 && BirthDateFromId(id) > FromYmd(e.business_date())) {
+    return Bad("id_number", absl::StrCat("the birth date in the ID, ", FormatDate(BirthDateFromId(id)),
+                                         ", is after the record's date ", FormatYmd(e.business_date())));
+  }
   return e;
 }
 

@@ -823,5 +823,40 @@ TEST(ValidateClaims, ReversalGivesAClaimReversal) {
   EXPECT_EQ(e.claim_reversal().service_date(), 20250601);
 }
 
+// Issue 9: values that used to pass and cost unbounded work or hid a typing
+// error are refused naming the field.
+TEST(ValidateLimits, DatesOutsideThePoolsIntakeLimitsAreNamed) {
+  ExpectRefused(v1::TAX, TaxResident().Set("paid_at", "9999-12-31T10:00:00+08:00").Set("period", "2026"), "paid_at");
+  ExpectRefused(v1::TAX, TaxEmployee().Set("paid_at", "9999-12-31T10:00:00+08:00"), "paid_at");
+  ExpectRefused(v1::TAX, TaxRefund().Set("paid_at", "1949-12-31T10:00:00+08:00"), "paid_at");
+  ExpectRefused(v1::CIVIL, Civil().Set("effective_from", "9999-12-31").Set("effective_to", ""), "effective_from");
+  ExpectRefused(v1::CIVIL, Civil().Set("effective_to", "9999-12-31"), "effective_to");
+  ExpectRefused(v1::REGISTRY, Registry().Set("effective", "9999-01-01"), "effective");
+  ExpectRefused(v1::CLAIMS, Claims().Set("service_date", "2061-01-01").Set("settled_at", "2061-01-02T10:00:00+08:00"),
+                "service_date");
+  ExpectRefused(v1::CLAIMS, ClaimReversal().Set("settled_at", "9999-01-01T10:00:00+08:00"), "settled_at");
+  // The last day of the limits is accepted.
+  ExpectAccepted(v1::REGISTRY, Registry().Set("effective", "2060-12-31"));
+}
+
+TEST(ValidateLimits, AnEmployeeMonthFarAfterItsPaymentIsNamed) {
+  ExpectRefused(v1::TAX, TaxEmployee().Set("period", "2100-12"), "period");
+  ExpectRefused(v1::TAX, TaxEmployee().Set("period", "2026-04"), "period");  // 13 months ahead
+  ExpectAccepted(v1::TAX, TaxEmployee().Set("period", "2026-03"));           // 12 months ahead
+}
+
+TEST(ValidateLimits, ARecordIdWithControlOrBidiCharactersIsNamed) {
+  ExpectRefused(v1::TAX, TaxResident().Set("record_id", "T1\x01"), "record_id");
+  ExpectRefused(v1::TAX, TaxResident().Set("record_id", "T1\x7f"), "record_id");
+  ExpectRefused(v1::TAX, TaxResident().Set("record_id", "T\u202e1"), "record_id");
+  ExpectRefused(v1::TAX, TaxResident().Set("record_id", "T\u20661"), "record_id");
+  ExpectAccepted(v1::TAX, TaxResident().Set("record_id", "T-1_a.b/c"));
+}
+
+TEST(ValidateLimits, AnIdWhoseBirthDateIsAfterTheRecordIsNamed) {
+  // Born 2027-01-20; paid for 2026 on 2025-10-12.
+  ExpectRefused(v1::TAX, TaxResident().Set("id_number", MakeId("53250120270120123")).Set("record_id", "TB"), "id_number");
+}
+
 }  // namespace
 }  // namespace enrol

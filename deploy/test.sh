@@ -13,6 +13,12 @@ echo "== build (RelWithDebInfo)"
 bash deploy/build.sh
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$(nproc)"
+echo "== the README's main command (deploy/run-sample.sh)"
+sample_dir=$(mktemp -d)
+DATA_DIR="$sample_dir/enrol-data" bash deploy/run-sample.sh >"$sample_dir/run-sample.log" 2>&1 ||
+  { cat "$sample_dir/run-sample.log"; echo "run-sample.sh failed"; exit 1; }
+tail -3 "$sample_dir/run-sample.log"
+rm -rf "$sample_dir"
 
 if [ "${ENROL_SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== build (AddressSanitizer + UBSan)"

@@ -42,6 +42,8 @@ std::string IndexKey(v1::Source source, const std::string& record_id) {
 std::string DeadKey(const v1::DeadLetter& d) {
   std::string k(1, kDeadTag);
   k.push_back(static_cast<char>(d.source()));
+  k.append(d.run());
+  k.push_back('\0');
   k.append(d.file());
   k.push_back('\0');
   PutBigEndian64(&k, static_cast<uint64_t>(d.line()));
@@ -49,6 +51,7 @@ std::string DeadKey(const v1::DeadLetter& d) {
 }
 
 const std::string kPartitionsKey = "Mpartitions";
+const std::string kLogIdKey = "Mlog-id";
 
 // An event's value (proto/README.md, "The embedded log"): the format byte,
 // the person, the fact's content, the recorded time and the origin. Values
@@ -133,6 +136,16 @@ absl::StatusOr<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string
     return FromRocks(s.ok() ? rocksdb::Status::Corruption("bad partitions record") : s,
                      "read log metadata");
   }
+  std::string id;
+  s = db->Get(rocksdb::ReadOptions(), kLogIdKey, &id);
+  if (s.IsNotFound() && !options.read_only) {
+    id = NewRunId();  // random and time-ordered, as a run id is
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (auto st = FromRocks(db->Put(wo, kLogIdKey, id), "write log id"); !st.ok()) return st;
+  } else if (!s.ok() && !s.IsNotFound()) {
+    return FromRocks(s, "read log id");
+  }
   // The next offset of each partition is one past its last event.
   std::vector<int64_t> next(partitions, 0);
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
@@ -148,12 +161,12 @@ absl::StatusOr<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string
     if (!it->status().ok()) return FromRocks(it->status(), "scan log");
   }
   return std::unique_ptr<EmbeddedLog>(
-      new EmbeddedLog(std::move(db), partitions, std::move(options), std::move(next)));
+      new EmbeddedLog(std::move(db), partitions, std::move(options), std::move(next), std::move(id)));
 }
 
 EmbeddedLog::EmbeddedLog(std::unique_ptr<rocksdb::DB> db, int32_t partitions,
-                         EmbeddedLogOptions options, std::vector<int64_t> next)
-    : db_(std::move(db)), partitions_(partitions), options_(std::move(options)),
+                         EmbeddedLogOptions options, std::vector<int64_t> next, std::string id)
+    : db_(std::move(db)), partitions_(partitions), options_(std::move(options)), id_(std::move(id)),
       next_(std::move(next)) {}
 
 EmbeddedLog::~EmbeddedLog() = default;
@@ -320,7 +333,11 @@ absl::Status EmbeddedLog::Put(const std::vector<v1::DeadLetter>& letters) {
   if (letters.empty()) return absl::OkStatus();
   if (options_.read_only) return absl::FailedPreconditionError("the log is open read-only");
   rocksdb::WriteBatch batch;
-  for (const v1::DeadLetter& d : letters) batch.Put(DeadKey(d), d.SerializeAsString());
+  for (const v1::DeadLetter& letter : letters) {
+    v1::DeadLetter d = letter;
+    if (d.run().empty()) d.set_run(run_);
+    batch.Put(DeadKey(d), d.SerializeAsString());
+  }
   rocksdb::WriteOptions wo;
   wo.sync = true;
   return FromRocks(db_->Write(wo, &batch), "write dead letters");

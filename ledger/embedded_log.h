@@ -56,17 +56,26 @@ class EmbeddedLog final : public Log, public DeadLetterStore {
   // Total events in all partitions.
   int64_t EventCount();
 
+  // The log's identity: random, made when the log is created (or first opened
+  // by a build that has log ids), never changed. A projection records the id
+  // of the log it reflects, so a log removed, recreated or restored under it
+  // is noticed (StateStore::CheckLog).
+  const std::string& id() const { return id_; }
+
   // Writes the memtables to table files, so that the next open (a query, say)
   // does not replay the write-ahead log. Appends are durable without it.
   absl::Status Flush();
 
  private:
   EmbeddedLog(std::unique_ptr<rocksdb::DB> db, int32_t partitions, EmbeddedLogOptions options,
-              std::vector<int64_t> next);
+              std::vector<int64_t> next, std::string id);
 
   std::unique_ptr<rocksdb::DB> db_;
   const int32_t partitions_;
   const EmbeddedLogOptions options_;
+  const std::string id_;
+  // This process's run: stamped on the dead letters it writes.
+  const std::string run_ = NewRunId();
   absl::Mutex mu_;
   std::vector<int64_t> next_ ABSL_GUARDED_BY(mu_);  // next offset per partition
   int64_t last_recorded_us_ ABSL_GUARDED_BY(mu_) = 0;

@@ -41,7 +41,7 @@ std::unique_ptr<RdKafka::KafkaConsumer> Reader(const std::string& brokers, std::
 }
 
 std::string DeadKey(const v1::DeadLetter& d) {
-  return absl::StrCat(SourceName(d.source()), "\n", d.file(), "\n", d.line());
+  return absl::StrCat(SourceName(d.source()), "\n", d.run(), "\n", d.file(), "\n", d.line());
 }
 
 }  // namespace
@@ -298,7 +298,11 @@ absl::Status KafkaLog::Read(Partition p, Offset from, size_t max_events, std::ve
 absl::Status KafkaLog::Put(const std::vector<v1::DeadLetter>& letters) {
   if (letters.empty()) return absl::OkStatus();
   std::vector<std::pair<std::string, std::string>> messages;
-  for (const v1::DeadLetter& d : letters) messages.emplace_back(DeadKey(d), d.SerializeAsString());
+  for (const v1::DeadLetter& letter : letters) {
+    v1::DeadLetter d = letter;
+    if (d.run().empty()) d.set_run(run_);
+    messages.emplace_back(DeadKey(d), d.SerializeAsString());
+  }
   return Produce(options_.dead_letter_topic, messages, {}, nullptr);
 }
 
@@ -306,8 +310,9 @@ absl::Status KafkaLog::ForEach(std::optional<v1::Source> source,
                                const std::function<bool(const v1::DeadLetter&)>& fn) {
   auto count = KafkaPartitionCount(options_.brokers, options_.dead_letter_topic, options_.timeout);
   if (!count.ok()) return count.status();
-  // Latest letter per (source, file, line), in that order.
-  std::map<std::tuple<int, std::string, int64_t>, v1::DeadLetter> letters;
+  // Every letter, in (source, run, file, line) order (a producer retry may
+  // have written one twice: the same run, file and line).
+  std::map<std::tuple<int, std::string, std::string, int64_t>, v1::DeadLetter> letters;
   absl::MutexLock lock(&read_mu_);
   for (int32_t p = 0; p < *count; ++p) {
     int64_t low = 0, high = 0;
@@ -335,7 +340,8 @@ absl::Status KafkaLog::ForEach(std::optional<v1::Source> source,
       }
       next = m->offset() + 1;
       if (source && d.source() != *source) continue;
-      letters[{static_cast<int>(d.source()), d.file(), d.line()}] = std::move(d);
+      auto key = std::make_tuple(static_cast<int>(d.source()), d.run(), d.file(), d.line());
+      letters[std::move(key)] = std::move(d);
     }
     reader_->unassign();
   }

@@ -63,6 +63,8 @@ class KafkaLog final : public Log, public DeadLetterStore {
   struct Delivery;
   const KafkaOptions options_;
   const int32_t partitions_;
+  // This process's run: stamped on the dead letters it writes.
+  const std::string run_ = NewRunId();
   std::unique_ptr<Delivery> delivery_;
   std::unique_ptr<RdKafka::Producer> producer_;
   absl::Mutex read_mu_;

@@ -1,6 +1,17 @@
 #include "ledger/log.h"
 
+
+#include <random>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+
 namespace enrol {
+
+std::string NewRunId() {
+  std::random_device rd;
+  return absl::StrFormat("%016x-%08x", absl::ToUnixMicros(absl::Now()), rd());
+}
 
 absl::Status Log::ScanFacts(Partition p, Offset from, size_t max_events,
                             const std::function<void(const std::string&, StoredFact&)>& fn) {

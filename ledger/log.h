@@ -74,17 +74,22 @@ class Log {
       const std::function<void(const std::string& person, StoredFact& fact)>& fn);
 };
 
+// A new run id: the start time (UTC, microseconds, 16 hex digits, so ids sort
+// by time) and 8 random hex digits: "<time>-<random>".
+std::string NewRunId();
+
 // Where rejected records are kept, verbatim, with the reason.
 class DeadLetterStore {
  public:
   virtual ~DeadLetterStore() = default;
 
-  // Stores the records durably. Storing the same (source, file, line) again
-  // replaces the earlier entry, so re-running a file does not duplicate them.
+  // Stores the records durably, each with the run that refused it (a letter
+  // without one gets this process's). Nothing is ever replaced: the same
+  // file refused again in another run is kept again, under that run.
   [[nodiscard]] virtual absl::Status Put(const std::vector<v1::DeadLetter>& letters) = 0;
 
   // Calls fn for each stored record of `source` (all sources when nullopt), in
-  // (source, file, line) order, until fn returns false.
+  // (source, run, file, line) order, until fn returns false.
   [[nodiscard]] virtual absl::Status ForEach(
       std::optional<v1::Source> source,
       const std::function<bool(const v1::DeadLetter&)>& fn) = 0;

@@ -38,6 +38,11 @@ absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Open(const std::stri
   if (embedded == nullptr && state == nullptr) {
     return absl::NotFoundError(absl::StrCat("no ledger at ", data_dir));
   }
+  if (embedded != nullptr && state != nullptr) {
+    // Answers fold the projection with the log past its offsets: both must
+    // be of the same log.
+    if (auto s = CheckStateAgainstLog(state.get(), embedded.get(), /*adopt=*/false, data_dir); !s.ok()) return s;
+  }
   return std::unique_ptr<QueryService>(new QueryService(std::move(embedded), std::move(state), profiles));
 }
 

@@ -1,6 +1,7 @@
 #include "projections/state_store.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "common/big_endian.h"
@@ -15,6 +16,7 @@ namespace {
 
 constexpr char kPersonTag = 'P';
 constexpr char kOffsetTag = 'O';
+const char kLogIdKey[] = "Mlog-id";
 
 std::string PersonKey(const std::string& id) { return std::string(1, kPersonTag) + id; }
 
@@ -41,8 +43,14 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& 
   rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &raw)
                                 : rocksdb::DB::Open(o, dir, &raw);
   if (!s.ok()) {
-    if (read_only && (s.IsPathNotFound() || s.IsInvalidArgument())) {
+    std::error_code ec;
+    if (read_only && !std::filesystem::exists(dir + "/CURRENT", ec)) {
       return absl::NotFoundError(absl::StrCat("no projection state at ", dir));
+    }
+    if (s.IsCorruption() || s.IsInvalidArgument() || s.IsNotSupported()) {
+      // The projection is derived data: the log rebuilds it.
+      return absl::DataLossError(absl::StrCat("the projection in ", dir, " cannot be read (", s.ToString(),
+                                              "); run `enrol replay` to rebuild it from the log"));
     }
     return FromRocks(s, absl::StrCat("open state ", dir));
   }
@@ -131,6 +139,56 @@ absl::StatusOr<StateStore::Ownership> StateStore::GetOwnership() {
   o.partitions = static_cast<int32_t>(GetBigEndian32(v));
   for (size_t i = 4; i < v.size(); i += 4) o.owned.push_back(static_cast<int32_t>(GetBigEndian32(std::string_view(v).substr(i, 4))));
   return o;
+}
+
+absl::StatusOr<std::string> StateStore::LogId() {
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), kLogIdKey, &v);
+  if (s.IsNotFound()) return std::string();
+  if (!s.ok()) return FromRocks(s, "read the projection's log id");
+  return v;
+}
+
+absl::Status StateStore::SetLogId(const std::string& log_id) {
+  rocksdb::WriteOptions wo;
+  wo.sync = !bulk_;
+  wo.disableWAL = bulk_;
+  return FromRocks(db_->Put(wo, kLogIdKey, log_id), "write the projection's log id");
+}
+
+absl::Status StateStore::CheckLog(const std::string& log_id, const std::vector<Offset>& ends, bool adopt,
+                                  const std::string& dir) {
+  auto recorded = LogId();
+  if (!recorded.ok()) return recorded.status();
+  if (!recorded->empty() && *recorded != log_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the projection in ", dir, "/state was built from another log (log id ", *recorded, "; ", dir,
+        "/log has ", log_id, "): the log was removed, recreated or restored under it. Nothing was "
+        "changed; run `enrol replay --data-dir ", dir, "` to rebuild the projection from this log"));
+  }
+  for (size_t p = 0; p < ends.size(); ++p) {
+    auto applied = AppliedOffset(Partition{static_cast<int32_t>(p)});
+    if (!applied.ok()) return applied.status();
+    if (*applied > ends[p]) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the log in ", dir, "/log ends before what the projection has applied (partition ", p,
+          ": the log ends at offset ", ends[p].value, ", the projection applied up to ", applied->value,
+          "): the log was restored from an older backup. Nothing was changed; run `enrol replay --data-dir ",
+          dir, "` to rebuild the projection from this log"));
+    }
+  }
+  if (recorded->empty() && adopt) return SetLogId(log_id);
+  return absl::OkStatus();
+}
+
+absl::Status CheckStateAgainstLog(StateStore* state, EmbeddedLog* log, bool adopt, const std::string& dir) {
+  std::vector<Offset> ends;
+  for (int32_t p = 0; p < log->partitions(); ++p) {
+    auto end = log->EndOffset(Partition{p});
+    if (!end.ok()) return end.status();
+    ends.push_back(*end);
+  }
+  return state->CheckLog(log->id(), ends, adopt, dir);
 }
 
 absl::Status StateStore::Flush() {

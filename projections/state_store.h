@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/types.h"
+#include "ledger/embedded_log.h"
 #include "projections/person_record.h"
 
 namespace rocksdb {
@@ -59,6 +60,20 @@ class StateStore {
   absl::Status SetOwnership(const Ownership& o);
   absl::StatusOr<Ownership> GetOwnership();
 
+  // The id of the log this projection reflects (EmbeddedLog::id), "" when it
+  // records none (new, or built before log ids).
+  absl::StatusOr<std::string> LogId();
+  absl::Status SetLogId(const std::string& log_id);
+
+  // Checks that this projection reflects the log `log_id` whose partitions
+  // end at `ends`: kFailedPrecondition, naming `enrol replay`, when it names
+  // another log or has applied past the log's end (the log was removed,
+  // recreated or restored from an older backup). With adopt, a projection
+  // that names no log yet records this one. `dir` names the data directory in
+  // the message.
+  absl::Status CheckLog(const std::string& log_id, const std::vector<Offset>& ends, bool adopt,
+                        const std::string& dir);
+
   // Flushes memtables (used after a bulk rebuild).
   absl::Status Flush();
 
@@ -73,6 +88,9 @@ class StateStore {
   std::unique_ptr<rocksdb::DB> db_;
   bool bulk_;
 };
+
+// StateStore::CheckLog against the embedded log's id and partition ends.
+absl::Status CheckStateAgainstLog(StateStore* state, EmbeddedLog* log, bool adopt, const std::string& dir);
 
 // The digest of one person: SHA-256 over the ID, each fact's content (not its
 // log position, recorded time or origin) and the derived years.

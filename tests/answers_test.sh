@@ -24,7 +24,8 @@ for set in sample population; do
   grep -ohE '"id_number": ?"[0-9]{17}[0-9X]"|^[^,]*,[0-9]{17}[0-9X],' "$feeds"/* | grep -oE '[0-9]{17}[0-9X]' | sort -u > "$work/ids_$set"
   "$answers" "$data" < "$work/ids_$set" > "$out"
   echo "audit $("$enrol" audit --data-dir "$data" | sha256sum | cut -c1-64)" >> "$out"
-  echo "rejects $("$enrol" rejects --data-dir "$data" | sha256sum | cut -c1-64)" >> "$out"
+  # The run a dead letter came from is new since the fixtures and differs from run to run.
+  echo "rejects $("$enrol" rejects --data-dir "$data" | sed -E 's/,"run":"[^"]*"}$/}/' | sha256sum | cut -c1-64)" >> "$out"
   echo "digest-equals-replay $([ "$("$enrol" digest --data-dir "$data" | cut -d'"' -f6)" = \
     "$("$enrol" replay --data-dir "$data" | cut -d'"' -f8)" ] && echo yes || echo no)" >> "$out"
   fixture=$src/tests/fixtures/answers_$set.txt

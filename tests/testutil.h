@@ -1,0 +1,101 @@
+// Shared helpers of the cross-module suites: a test directory per test, the
+// `enrol` program run as a user runs it, and feed records.
+#ifndef ENROL_TESTS_TESTUTIL_H_
+#define ENROL_TESTS_TESTUTIL_H_
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "gtest/gtest.h"
+
+namespace enrol {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A fresh directory per test; Enrol runs build/enrol in it.
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           absl::StrCat("cli-", ::getpid(), "-", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs `enrol ARGS` in the test directory.
+  Result Enrol(const std::string& args, const std::string& data = "data") {
+    std::string cmd = absl::StrCat("cd ", dir_.string(), " && ", ENROL_BINARY, " ", args,
+                                   " --data-dir ", data, " >out.txt 2>err.txt");
+    int status = std::system(cmd.c_str());
+    Result r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = Slurp(dir_ / "out.txt");
+    r.err = Slurp(dir_ / "err.txt");
+    return r;
+  }
+
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+
+  fs::path dir_;
+};
+
+inline constexpr char kPerson[] = "532501199001011239";
+
+inline std::string Pay(const std::string& rid, const std::string& id, int period, const std::string& paid_at,
+                const std::string& extra = "") {
+  return absl::StrCat("{\"record_id\":\"", rid, "\",\"id_number\":\"", id,
+                      "\",\"region\":\"532501\",\"scheme\":\"resident\",\"payer\":\"individual\",\"period\":\"",
+                      period, "\",\"amount\":\"400.00\",\"paid_at\":\"", paid_at, "\"", extra, "}\n");
+}
+
+// A person of the big file: varied birth month and sequence, valid check digit.
+inline std::string BigId(int n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "532501%04d%02d%02d%03d", 1950 + (n / 1000) % 70, n % 12 + 1,
+                n % 28 + 1, n % 1000);
+  std::string first17 = buf;
+  return first17 + IdCheckCharacter(first17);
+}
+
+// records payments for records/4 persons over 4 years, some late, and a bad
+// record every 5,000.
+inline void WriteBigFeed(const fs::path& path, int records) {
+  std::ofstream out(path);
+  for (int i = 0; i < records; ++i) {
+    int person = i / 4;
+    int year = 2025 + i % 4;
+    out << Pay(absl::StrCat("T", i), BigId(person), year,
+               (i % 9 == 0) ? absl::StrCat(year, "-04-02T10:00:00+08:00")
+                            : absl::StrCat(year - 1, "-10-12T09:30:00+08:00"));
+    if (i % 5000 == 0) out << "{\"record_id\":\"X" << i << "\",\"bad\":1}\n";
+  }
+}
+
+}  // namespace enrol
+
+#endif  // ENROL_TESTS_TESTUTIL_H_
