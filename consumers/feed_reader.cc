@@ -101,8 +101,14 @@ bool FeedReader::ReadLine(std::string* line) {
     *line = std::move(pending_);
     return true;
   }
+  errno = 0;
   ssize_t n = ::getline(&buf_, &cap_, f_);
-  if (n < 0) return false;
+  if (n < 0) {
+    // The end, or a failure: a read error, or a line too long to hold
+    // (ENOMEM), which must not pass for the end of the file.
+    if (!std::feof(f_) || std::ferror(f_)) read_errno_ = errno != 0 ? errno : EIO;
+    return false;
+  }
   ++line_no_;
   size_t len = static_cast<size_t>(n);
   while (len > 0 && (buf_[len - 1] == '\n' || buf_[len - 1] == '\r')) --len;
@@ -115,8 +121,10 @@ absl::StatusOr<bool> FeedReader::Next(RawRecord* r) {
   std::string line;
   for (;;) {
     if (!ReadLine(&line)) {
-      if (std::ferror(f_)) {
-        return absl::UnavailableError(absl::StrCat("read error on ", path_, ": ", std::strerror(errno)));
+      if (read_errno_ != 0) {
+        return absl::UnavailableError(absl::StrCat("reading ", path_, " stopped after line ", line_no_, ": ",
+                                                   std::strerror(read_errno_),
+                                                   "; the records before it are committed, run again to go on"));
       }
       return false;
     }

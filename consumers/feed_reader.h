@@ -61,6 +61,7 @@ class FeedReader {
   std::vector<std::string> header_;
   std::string header_error_;  // set when the CSV header is unusable
   int64_t line_no_ = 0;
+  int read_errno_ = 0;  // why reading stopped, when it was not the end
   char* buf_ = nullptr;
   size_t cap_ = 0;
   std::string pending_;  // a line read while sniffing

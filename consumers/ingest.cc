@@ -114,7 +114,10 @@ absl::Status ReadAll(v1::Source source, std::vector<std::unique_ptr<FeedReader>>
     RawRecord r;
     for (;;) {
       auto more = reader->Next(&r);
-      if (!more.ok()) return more.status();
+      if (!more.ok()) {
+        flush();  // what was read and validated before the fault is committed
+        return more.status();
+      }
       if (!*more) break;
       auto event = ToEvent(source, r, profiles);
       if (event.ok()) {

@@ -102,6 +102,7 @@ bool DecodeFact(std::string_view value, std::string* person, StoredFact* f, v1::
 absl::StatusOr<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string& dir,
                                                                EmbeddedLogOptions options) {
   rocksdb::Options o = StoreOptions(64);
+  if (!options.read_only) UseResilientInfoLog(dir, &o);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &raw)
                                         : rocksdb::DB::Open(o, dir, &raw);

@@ -1,14 +1,61 @@
 #include "ledger/rocksdb_util.h"
 
+#include <cstdarg>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 
 namespace enrol {
+namespace {
+
+class ResilientInfoLog : public rocksdb::Logger {
+ public:
+  explicit ResilientInfoLog(const std::string& path)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL), f_(std::fopen(path.c_str(), "a")) {}
+  ~ResilientInfoLog() override {
+    if (f_ != nullptr) std::fclose(f_);
+  }
+
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    if (f_ == nullptr) return;
+    absl::MutexLock lock(&mu_);
+    const std::string now = absl::FormatTime("%Y/%m/%d-%H:%M:%E6S ", absl::Now(), absl::LocalTimeZone());
+    std::fputs(now.c_str(), f_);
+    std::vfprintf(f_, format, ap);
+    std::fputc('\n', f_);
+    std::fflush(f_);  // a failure (ENOSPC) is dropped: the log is advisory
+    std::clearerr(f_);
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::FILE* f_;
+};
+
+}  // namespace
+
+void UseResilientInfoLog(const std::string& dir, rocksdb::Options* o) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  o->info_log = std::make_shared<ResilientInfoLog>(dir + "/LOG");
+}
 
 absl::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return absl::OkStatus();
+  if (s.IsNoSpace()) {
+    return absl::UnavailableError(absl::StrCat(what, ": the disk is full (", s.ToString(),
+                                               "); nothing of this batch was applied: free space and run "
+                                               "the same command again"));
+  }
   std::string msg = absl::StrCat(what, ": ", s.ToString());
   if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() || s.IsIncomplete() ||
       s.IsAborted()) {

@@ -19,6 +19,13 @@ absl::Status FromRocks(const rocksdb::Status& s, const std::string& what);
 // cache of `cache_mb`, and bounded memtables so peak memory stays low.
 rocksdb::Options StoreOptions(size_t cache_mb);
 
+// Points the options' info log (what RocksDB writes to DIR/LOG) at a logger
+// that drops a write that fails. RocksDB's own log writer asserts when it is
+// used again after a failed write (Debian's librocksdb keeps assertions), so
+// a full disk aborted the process (exit 134) instead of failing the write
+// that hit it. For stores opened for writing; creates `dir`.
+void UseResilientInfoLog(const std::string& dir, rocksdb::Options* o);
+
 }  // namespace enrol
 
 #endif  // ENROL_LEDGER_ROCKSDB_UTIL_H_

@@ -31,6 +31,7 @@ std::string OffsetKey(Partition p) {
 absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir,
                                                              bool read_only, bool bulk) {
   rocksdb::Options o = StoreOptions(128);
+  if (!read_only) UseResilientInfoLog(dir, &o);
   if (bulk) {
     // A rebuild only writes until it is flushed: a vector memtable appends
     // and sorts once at flush instead of a skiplist insert per person.

@@ -97,6 +97,48 @@ TEST_F(ReliabilityTest, AFifoIsReadOnceAsAStream) {
   EXPECT_EQ(r.out, "{\"accepted\":3,\"duplicates\":0,\"rejected\":0}\n");
 }
 
+// A read error is not the end of the input: the run fails, says where reading
+// stopped, and what came before is committed (a directory read as a file
+// fails with EISDIR, as a failed allocation on a huge line fails with ENOMEM).
+TEST_F(ReliabilityTest, AReadErrorFailsTheRunAfterCommittingWhatWasRead) {
+  Write("good.jsonl", ThreeYears());
+  fs::create_directories(dir_ / "adir");
+  Result r = Enrol("ingest --source tax good.jsonl adir");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.err, "reading adir stopped after line 0")) << r.err;
+  Result q = Enrol(absl::StrCat("query --id ", kPerson, " --year 2027"));
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_TRUE(absl::StrContains(q.out, "\"continuous_years\":3")) << q.out;
+}
+
+// A full disk is a clean error naming the data directory (it aborted the
+// process in RocksDB's log writer), nothing is half applied, and the same
+// command after space is freed ends with the digests of a clean run. Uses a
+// small tmpfs, so it needs root (CI runs as root).
+TEST_F(ReliabilityTest, AFullDiskStopsCleanlyAndTheRerunCompletes) {
+  WriteBigFeed(dir_ / "big.jsonl", 120000);
+  Result clean = Enrol("ingest --source tax big.jsonl", "clean");
+  ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  const std::string clean_digest = Enrol("digest", "clean").out;
+  const fs::path small = dir_ / "small";
+  fs::create_directories(small);
+  const std::string mount = absl::StrCat("mount -t tmpfs -o size=6m tmpfs ", small.string(), " 2>/dev/null");
+  if (std::system(mount.c_str()) != 0) GTEST_SKIP() << "cannot mount a tmpfs here (not root?)";
+  Result full = Enrol("ingest --source tax big.jsonl", "small/data");
+  EXPECT_EQ(full.exit_code, 1) << full.out;
+  EXPECT_TRUE(absl::StrContains(full.err, "the disk is full")) << full.err;
+  EXPECT_TRUE(absl::StrContains(full.err, (small / "data").string().substr(dir_.string().size() + 1))) << full.err;
+  const std::string grow = absl::StrCat("mount -o remount,size=200m ", small.string());
+  ASSERT_EQ(std::system(grow.c_str()), 0);
+  Result rerun = Enrol("ingest --source tax big.jsonl", "small/data");
+  EXPECT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_TRUE(absl::StrContains(rerun.out, "\"rejected\":24}")) << rerun.out;
+  EXPECT_EQ(Enrol("digest", "small/data").out, clean_digest);
+  EXPECT_EQ(Enrol("replay", "small/data").exit_code, 0);
+  EXPECT_EQ(Enrol("digest", "small/data").out, clean_digest);
+  (void)std::system(absl::StrCat("umount ", small.string()).c_str());
+}
+
 TEST_F(ReliabilityTest, ACorruptedProjectionIsAnErrorNamingReplay) {
   Write("tax.jsonl", ThreeYears());
   ASSERT_EQ(Enrol("ingest --source tax tax.jsonl").exit_code, 0);
