@@ -80,10 +80,15 @@ absl::StatusOr<std::unique_ptr<FeedReader>> FeedReader::Open(const std::string& 
       return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
     }
   }
-  bool csv = EndsWith(path, ".csv") || EndsWith(path, ".CSV");
-  auto reader = std::unique_ptr<FeedReader>(new FeedReader(f, owned, path, csv));
-  reader->sniffed_ = csv || EndsWith(path, ".jsonl") || EndsWith(path, ".json") ||
-                     EndsWith(path, ".ndjson");
+  std::unique_ptr<FeedReader> reader = FromStream(f, path);
+  reader->owned_ = owned;
+  return reader;
+}
+
+std::unique_ptr<FeedReader> FeedReader::FromStream(std::FILE* f, const std::string& name) {
+  bool csv = EndsWith(name, ".csv") || EndsWith(name, ".CSV");
+  auto reader = std::unique_ptr<FeedReader>(new FeedReader(f, /*owned=*/false, name, csv));
+  reader->sniffed_ = csv || EndsWith(name, ".jsonl") || EndsWith(name, ".json") || EndsWith(name, ".ndjson");
   return reader;
 }
 

@@ -42,6 +42,9 @@ class FeedReader {
   // ".csv", JSON Lines when it ends in ".jsonl"/".json"/".ndjson", and
   // otherwise sniffed from the first non-blank line ('{' means JSON Lines).
   static absl::StatusOr<std::unique_ptr<FeedReader>> Open(const std::string& path);
+  // Reads an open stream (not closed by the reader); `name` names it in
+  // records and decides the format as a path would.
+  static std::unique_ptr<FeedReader> FromStream(std::FILE* f, const std::string& name);
   ~FeedReader();
 
   // The next record; false at the end of the file. kUnavailable on a read error.

@@ -13,6 +13,7 @@ packages=(
   libssl-dev
   libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   python3
 )
 

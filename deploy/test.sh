@@ -27,3 +27,8 @@ if [ "${ENROL_SKIP_SANITIZERS:-0}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -LE kafka
 fi
+
+if [ "${ENROL_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzzing the feed readers and validation (libFuzzer, ${FUZZ_SECONDS:-60} s a target)"
+  bash deploy/fuzz.sh
+fi
