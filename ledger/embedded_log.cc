@@ -103,6 +103,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string
                                                                EmbeddedLogOptions options) {
   rocksdb::Options o = StoreOptions(64);
   if (!options.read_only) UseResilientInfoLog(dir, &o);
+  if (options.env != nullptr) o.env = options.env;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &raw)
                                         : rocksdb::DB::Open(o, dir, &raw);

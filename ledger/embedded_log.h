@@ -20,6 +20,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 }
 
 namespace enrol {
@@ -30,6 +31,8 @@ struct EmbeddedLogOptions {
   bool read_only = false;
   // Source of recorded times; tests inject a fake.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // The file system's Env; fault tests inject a FaultEnv's. Not owned.
+  rocksdb::Env* env = nullptr;
 };
 
 class EmbeddedLog final : public Log, public DeadLetterStore {

@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "ledger/content_hash.h"
+#include "ledger/fault_fs.h"
 
 namespace enrol {
 namespace {
@@ -147,6 +148,59 @@ TEST(EmbeddedLog, StoredFormReadsBackAsTheAppendedEvent) {
   EXPECT_EQ(facts[0].offset, 1);
   EXPECT_EQ(facts[0].target, "T1");
   EXPECT_EQ(facts[0].recorded_at_us, batch[1].recorded_at_us());
+}
+
+// A disk that fails under an append (ENOSPC on a write, EIO on a sync) or a
+// dead-letter write: the call fails as retryable, nothing of it is half
+// applied, and after a reopen the same calls complete.
+TEST(EmbeddedLogFaults, AFailedWriteOrSyncLeavesNothingHalfAppended) {
+  struct Case {
+    const char* name;
+    bool sync;
+    FaultFs::Fault fault;
+  };
+  for (const Case& c : {Case{"enospc-write", false, FaultFs::Fault::kNoSpace},
+                        Case{"eio-sync", true, FaultFs::Fault::kIoError},
+                        Case{"eio-write", false, FaultFs::Fault::kIoError}}) {
+    SCOPED_TRACE(c.name);
+    std::string dir = TempDir(std::string("log-") + c.name);
+    const std::string person = "532501199001011239";
+    std::vector<v1::Event> first = {Pay("A1", person, 1), Pay("A2", person, 2)};
+    std::vector<v1::Event> second = {Pay("B1", person, 3), Pay("B2", person, 4), Pay("B3", person, 5)};
+    std::vector<AppendResult> r;
+    {
+      FaultEnv faults;
+      auto log = EmbeddedLog::Open(dir, {.partitions = 2, .env = faults.env.get()});
+      ASSERT_TRUE(log.ok()) << log.status();
+      ASSERT_TRUE((*log)->Append(first, &r).ok());
+      if (c.sync) {
+        faults.fs->FailSyncs(c.fault, ".log");
+      } else {
+        faults.fs->FailWrites(c.fault, ".log");
+      }
+      std::vector<v1::Event> batch = second;
+      absl::Status s = (*log)->Append(batch, &r);
+      EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+      v1::DeadLetter d;
+      d.set_source(v1::TAX);
+      d.set_file("f.jsonl");
+      d.set_line(1);
+      absl::Status dead = (*log)->Put({d});
+      EXPECT_FALSE(dead.ok());
+      EXPECT_GT(faults.fs->failures(), 0);
+    }
+    // Reopened on a healthy disk: the failed batch is there whole or not at all.
+    auto log = EmbeddedLog::Open(dir);
+    ASSERT_TRUE(log.ok()) << log.status();
+    const int64_t count = (*log)->EventCount();
+    EXPECT_TRUE(count == 2 || count == 5) << count;
+    std::vector<v1::Event> again = second;
+    ASSERT_TRUE((*log)->Append(again, &r).ok());
+    EXPECT_EQ((*log)->EventCount(), 5);
+    std::vector<LogEntry> entries;
+    for (int32_t p = 0; p < 2; ++p) ASSERT_TRUE((*log)->Read(Partition{p}, Offset{0}, 100, &entries).ok());
+    EXPECT_EQ(entries.size(), 5u);
+  }
 }
 
 }  // namespace

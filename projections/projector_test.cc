@@ -12,6 +12,7 @@
 #include "common/ids.h"
 #include "gtest/gtest.h"
 #include "ledger/embedded_log.h"
+#include "ledger/fault_fs.h"
 #include "proto/query.pb.h"
 
 namespace enrol {
@@ -178,6 +179,40 @@ TEST_F(ProjectorTest, RedeliveredEntriesChangeNothing) {
   ASSERT_TRUE((*log)->Read(Partition{0}, Offset{0}, 100000, &entries).ok());
   ASSERT_TRUE(projector.ApplyEntries(Partition{0}, entries).ok());
   EXPECT_EQ((*live)->Digest()->hex, before);
+}
+
+// A disk that fails under the projection (ENOSPC or EIO on the state's
+// files): the commit fails, the state keeps the last whole batch with its
+// offsets, and after a reopen the projection catches up to the replayed state.
+TEST_F(ProjectorTest, AFailedStateWriteIsCaughtUpAfterReopen) {
+  for (FaultFs::Fault fault : {FaultFs::Fault::kNoSpace, FaultFs::Fault::kIoError}) {
+    const std::string live_dir = Dir(fault == FaultFs::Fault::kNoSpace ? "live-enospc" : "live-eio");
+    auto log = EmbeddedLog::Open(Dir(fault == FaultFs::Fault::kNoSpace ? "log-enospc" : "log-eio"), {.partitions = 3});
+    ASSERT_TRUE(log.ok());
+    std::vector<v1::Event> events = Population(30);
+    std::vector<v1::Event> first(events.begin(), events.begin() + static_cast<long>(events.size() / 2));
+    std::vector<v1::Event> second(events.begin() + static_cast<long>(events.size() / 2), events.end());
+    {
+      FaultEnv faults;
+      auto live = StateStore::Open(live_dir, false, false, faults.env.get());
+      ASSERT_TRUE(live.ok());
+      Projector projector(live->get(), &profiles_);
+      AppendAll(log->get(), first, 40);
+      ASSERT_TRUE(projector.CatchUp(log->get(), 2).ok());
+      faults.fs->FailWrites(fault);
+      faults.fs->FailSyncs(fault);
+      AppendAll(log->get(), second, 40);
+      auto caught = projector.CatchUp(log->get(), 2);
+      EXPECT_FALSE(caught.ok());
+      EXPECT_GT(faults.fs->failures(), 0);
+    }
+    auto live = StateStore::Open(live_dir, false);
+    ASSERT_TRUE(live.ok()) << live.status();
+    Projector projector(live->get(), &profiles_);
+    ASSERT_TRUE(projector.CatchUp(log->get(), 2).ok());
+    EXPECT_EQ((*live)->Digest()->hex,
+              RebuildDigest(log->get(), profiles_, live_dir + "-replay").hex);
+  }
 }
 
 TEST_F(ProjectorTest, ArrivalOrderDoesNotChangeTheState) {

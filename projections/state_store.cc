@@ -29,9 +29,10 @@ std::string OffsetKey(Partition p) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir,
-                                                             bool read_only, bool bulk) {
+                                                             bool read_only, bool bulk, rocksdb::Env* env) {
   rocksdb::Options o = StoreOptions(128);
   if (!read_only) UseResilientInfoLog(dir, &o);
+  if (env != nullptr) o.env = env;
   if (bulk) {
     // A rebuild only writes until it is flushed: a vector memtable appends
     // and sorts once at flush instead of a skiplist insert per person.

@@ -21,6 +21,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 }
 
 namespace enrol {
@@ -34,8 +35,9 @@ class StateStore {
  public:
   // bulk: no WAL (for a rebuild into a fresh directory that is flushed and
   // then swapped in; a crash mid-rebuild leaves the old state in place).
+  // env: the file system's Env (fault tests inject one); not owned.
   static absl::StatusOr<std::unique_ptr<StateStore>> Open(const std::string& dir, bool read_only,
-                                                          bool bulk = false);
+                                                          bool bulk = false, rocksdb::Env* env = nullptr);
   ~StateStore();
 
   // The person's projection, or nullopt if the person has none.
