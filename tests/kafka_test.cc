@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -181,7 +182,13 @@ TEST_F(KafkaTest, SameAnswersAsTheEmbeddedStore) {
   EXPECT_EQ(Field(replay.out, "digest"), Field(embedded.out, "digest"));
 }
 
-TEST_F(KafkaTest, WorkerKilledMidStreamThenRestartedEndsWithTheEmbeddedDigest) {
+// The crash loop for a projection worker: SIGKILLed at random moments (while
+// joining its group, while rebuilding, while committing), restarted each
+// time, then run until caught up: the embedded store's digest.
+// ENROL_WORKER_KILLS sets the number of kills (default 5).
+TEST_F(KafkaTest, WorkerKilledAtRandomMomentsThenRestartedEndsWithTheEmbeddedDigest) {
+  const char* env = std::getenv("ENROL_WORKER_KILLS");
+  const int kills = env != nullptr ? std::atoi(env) : 5;
   CreateTopics(8);
   WriteFeed(dir_ / "big.jsonl", 120000);
   ASSERT_EQ(Run("ingest --source tax big.jsonl --data-dir embedded").exit_code, 0);
@@ -189,12 +196,17 @@ TEST_F(KafkaTest, WorkerKilledMidStreamThenRestartedEndsWithTheEmbeddedDigest) {
   Result in = Kafka("ingest --source tax big.jsonl");
   ASSERT_EQ(in.exit_code, 0) << in.err;
   EXPECT_EQ(Field(in.out, "accepted"), "120000");
-  pid_t worker = Start(WorkerArgs("g2", "worker"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  ::kill(worker, SIGKILL);
-  int status = 0;
-  ::waitpid(worker, &status, 0);
-  EXPECT_TRUE(WIFSIGNALED(status)) << "the worker finished before it was killed";
+  std::mt19937 rng(20261130);
+  int killed = 0;
+  for (int round = 0; round < kills; ++round) {
+    pid_t worker = Start(WorkerArgs("g2", "worker"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 4000)(rng)));
+    ::kill(worker, SIGKILL);
+    int status = 0;
+    ::waitpid(worker, &status, 0);
+    if (WIFSIGNALED(status)) ++killed;
+  }
+  EXPECT_EQ(killed, kills) << "a worker finished before it was killed";
   Result restarted = Kafka("project --group g2 --data-dir worker --until-caught-up");
   ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
   Result digest = Run("digest --data-dir worker");
