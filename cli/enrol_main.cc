@@ -8,6 +8,7 @@
 //   enrol digest                       (the live projection's digest)
 //
 // --data-dir DIR (default ./enrol-data) selects the embedded store.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -467,6 +468,10 @@ int Digest() {
 }  // namespace enrol
 
 int main(int argc, char** argv) {
+  // The data directory holds ID numbers with contribution and claim history:
+  // whatever the caller's umask, what the ledger creates is the owner's alone
+  // (directories 0700, files 0600).
+  ::umask(0077);
   absl::SetProgramUsageMessage(
       "enrol COMMAND [flags]\n"
       "  ingest --source tax|civil|registry|claims FILE...   (- reads stdin)\n"

@@ -201,5 +201,23 @@ TEST_F(ReliabilityTest, IngestKilledAtRandomMomentsThenRerunEndsWithTheCleanDige
   std::printf("%d of %d runs killed part-way\n", killed, kills);
 }
 
+// What the ledger writes is its owner's alone, whatever the umask (issue 10):
+// the data directory and every directory in it 0700, every file 0600.
+TEST_F(ReliabilityTest, TheDataDirectoryIsPrivateWhateverTheUmask) {
+  Write("tax.jsonl", ThreeYears() + "{\"record_id\":\"X\"}\n");
+  const std::string cmd = absl::StrCat("cd ", dir_.string(), " && umask 000 && ", ENROL_BINARY,
+                                       " ingest --source tax tax.jsonl --data-dir data >/dev/null && ", ENROL_BINARY,
+                                       " replay --data-dir data >/dev/null");
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  int files = 0;
+  EXPECT_EQ(fs::status(dir_ / "data").permissions(), fs::perms::owner_all);
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / "data")) {
+    const fs::perms want = e.is_directory() ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write;
+    EXPECT_EQ(e.status().permissions(), want) << e.path();
+    files += e.is_regular_file() ? 1 : 0;
+  }
+  EXPECT_GT(files, 10);
+}
+
 }  // namespace
 }  // namespace enrol
