@@ -118,14 +118,7 @@ void CatchSignals() {
   std::signal(SIGTERM, OnSignal);
 }
 
-std::string ToJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.always_print_primitive_fields = true;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return out;
-}
+std::string ToJson(const google::protobuf::Message& m) { return AnswerJson(m); }
 
 class Progress {
  public:

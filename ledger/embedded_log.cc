@@ -263,60 +263,60 @@ absl::StatusOr<Offset> EmbeddedLog::EndOffset(Partition p) {
   return Offset{next_[p.value]};
 }
 
-absl::Status EmbeddedLog::Read(Partition p, Offset from, size_t max_events,
-                               std::vector<LogEntry>* out) {
+absl::Status EmbeddedLog::ScanValues(Partition p, Offset from, size_t max_events, bool fill_cache,
+                                     const std::function<absl::Status(Offset, std::string_view)>& fn) {
   if (p.value < 0 || p.value >= partitions_) return absl::InvalidArgumentError("no such partition");
   rocksdb::ReadOptions ro;
   std::string upper = EventKey(p.value + 1, 0);
   rocksdb::Slice upper_slice(upper);
   ro.iterate_upper_bound = &upper_slice;
   ro.readahead_size = 2 << 20;
+  ro.fill_cache = fill_cache;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   size_t n = 0;
-  StoredFact fact;
-  std::string person;
   for (it->Seek(EventKey(p.value, from.value)); it->Valid() && n < max_events; it->Next(), ++n) {
     rocksdb::Slice k = it->key();
+    const Offset offset{static_cast<int64_t>(GetBigEndian64(std::string_view(k.data() + 5, 8)))};
+    if (auto s = fn(offset, std::string_view(it->value().data(), it->value().size())); !s.ok()) return s;
+  }
+  return FromRocks(it->status(), "read log");
+}
+
+absl::Status EmbeddedLog::Read(Partition p, Offset from, size_t max_events,
+                               std::vector<LogEntry>* out) {
+  StoredFact fact;
+  std::string person;
+  return ScanValues(p, from, max_events, /*fill_cache=*/true, [&](Offset offset, std::string_view value) {
     LogEntry& entry = out->emplace_back();
     entry.partition = p;
-    entry.offset.value = static_cast<int64_t>(GetBigEndian64(std::string_view(k.data() + 5, 8)));
+    entry.offset = offset;
     v1::Origin origin;
-    if (!DecodeFact(std::string_view(it->value().data(), it->value().size()), &person, &fact, &origin)) {
+    if (!DecodeFact(value, &person, &fact, &origin)) {
       return absl::DataLossError(
-          absl::StrCat("event at partition ", p.value, " offset ", entry.offset.value,
-                       " does not decode"));
+          absl::StrCat("event at partition ", p.value, " offset ", offset.value, " does not decode"));
     }
     entry.event = EventOfFact(fact, person);
     entry.event.set_event_id(absl::StrCat(SourceName(fact.source), ":", fact.record_id));
     *entry.event.mutable_origin() = std::move(origin);
     entry.event.set_content_hash(ContentHash(&entry.event));
-  }
-  return FromRocks(it->status(), "read log");
+    return absl::OkStatus();
+  });
 }
 
 absl::Status EmbeddedLog::ScanFacts(Partition p, Offset from, size_t max_events,
                                     const std::function<void(const std::string&, StoredFact&)>& fn) {
-  if (p.value < 0 || p.value >= partitions_) return absl::InvalidArgumentError("no such partition");
-  rocksdb::ReadOptions ro;
-  std::string upper = EventKey(p.value + 1, 0);
-  rocksdb::Slice upper_slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  ro.readahead_size = 2 << 20;
-  ro.fill_cache = false;  // a scan reads each block once
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   std::string person;
-  size_t n = 0;
-  for (it->Seek(EventKey(p.value, from.value)); it->Valid() && n < max_events; it->Next(), ++n) {
-    rocksdb::Slice k = it->key();
+  // A scan reads each block once: it does not fill the block cache.
+  return ScanValues(p, from, max_events, /*fill_cache=*/false, [&](Offset offset, std::string_view value) {
     StoredFact fact;
-    fact.offset = static_cast<int64_t>(GetBigEndian64(std::string_view(k.data() + 5, 8)));
-    if (!DecodeFact(std::string_view(it->value().data(), it->value().size()), &person, &fact, nullptr)) {
+    fact.offset = offset.value;
+    if (!DecodeFact(value, &person, &fact, nullptr)) {
       return absl::DataLossError(
-          absl::StrCat("event at partition ", p.value, " offset ", fact.offset, " does not decode"));
+          absl::StrCat("event at partition ", p.value, " offset ", offset.value, " does not decode"));
     }
     fn(person, fact);
-  }
-  return FromRocks(it->status(), "read log");
+    return absl::OkStatus();
+  });
 }
 
 int64_t EmbeddedLog::EventCount() {

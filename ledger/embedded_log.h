@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -70,6 +71,10 @@ class EmbeddedLog final : public Log, public DeadLetterStore {
   absl::Status Flush();
 
  private:
+  // Calls fn with the offset and stored value of each event of partition p
+  // from `from` on, up to max_events; stops at fn's first error.
+  absl::Status ScanValues(Partition p, Offset from, size_t max_events, bool fill_cache,
+                          const std::function<absl::Status(Offset, std::string_view)>& fn);
   EmbeddedLog(std::unique_ptr<rocksdb::DB> db, int32_t partitions, EmbeddedLogOptions options,
               std::vector<int64_t> next, std::string id);
 

@@ -7,10 +7,20 @@
 #include "absl/strings/str_cat.h"
 #include "common/hashing.h"
 #include "common/ids.h"
+#include "google/protobuf/util/json_util.h"
 #include "projections/facts.h"
 #include "projections/person_model.h"
 
 namespace enrol {
+
+std::string AnswerJson(const google::protobuf::Message& answer) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.always_print_primitive_fields = true;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(answer, &out, o);
+  return out;
+}
 
 struct QueryService::Person {
   PersonFacts facts;

@@ -21,6 +21,10 @@
 
 namespace enrol {
 
+// An answer (PersonYear, Coverage, Explanation) in the JSON form of
+// CONTRACT.md: field names as in the .proto, every primitive field printed.
+std::string AnswerJson(const google::protobuf::Message& answer);
+
 class QueryService {
  public:
   // `profiles` is not owned and must outlive the service.

@@ -17,26 +17,16 @@
 #include "absl/time/time.h"
 #include "common/dates.h"
 #include "common/hashing.h"
-#include "google/protobuf/util/json_util.h"
 #include "projections/profiles.h"
 #include "projections/query_service.h"
 
 namespace {
 
-std::string ToJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.always_print_primitive_fields = true;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return out;
-}
-
 template <typename T>
 std::string Answer(const absl::StatusOr<std::optional<T>>& a) {
   if (!a.ok()) return absl::StrCat("error: ", a.status().message());
   if (!*a) return "{\"error\":\"not_found\"}";
-  return ToJson(**a);
+  return enrol::AnswerJson(**a);
 }
 
 }  // namespace

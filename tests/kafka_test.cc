@@ -28,25 +28,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "librdkafka/rdkafkacpp.h"
+#include "tests/testutil.h"
 #include "common/ids.h"
 #include "gtest/gtest.h"
 
 namespace enrol {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string Env(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
@@ -65,15 +53,7 @@ class KafkaTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  Result Run(const std::string& args) {
-    std::string cmd = absl::StrCat("cd ", dir_.string(), " && ", ENROL_BINARY, " ", args, " >out.txt 2>err.txt");
-    int status = std::system(cmd.c_str());
-    Result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = Slurp(dir_ / "out.txt");
-    r.err = Slurp(dir_ / "err.txt");
-    return r;
-  }
+  Result Run(const std::string& args) { return RunEnrol(dir_, args); }
   Result Kafka(const std::string& args) {
     return Run(absl::StrCat(args, " --brokers ", brokers_, " --topics ", prefix_));
   }

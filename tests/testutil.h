@@ -34,6 +34,17 @@ inline std::string Slurp(const fs::path& p) {
   return s.str();
 }
 
+// Runs `enrol ARGS` (build/enrol) in `dir`, its output in dir/out.txt and dir/err.txt.
+inline Result RunEnrol(const fs::path& dir, const std::string& args) {
+  std::string cmd = absl::StrCat("cd ", dir.string(), " && ", ENROL_BINARY, " ", args, " >out.txt 2>err.txt");
+  int status = std::system(cmd.c_str());
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = Slurp(dir / "out.txt");
+  r.err = Slurp(dir / "err.txt");
+  return r;
+}
+
 // A fresh directory per test; Enrol runs build/enrol in it.
 class CliTest : public ::testing::Test {
  protected:
@@ -45,16 +56,9 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // Runs `enrol ARGS` in the test directory.
+  // Runs `enrol ARGS --data-dir DATA` in the test directory.
   Result Enrol(const std::string& args, const std::string& data = "data") {
-    std::string cmd = absl::StrCat("cd ", dir_.string(), " && ", ENROL_BINARY, " ", args,
-                                   " --data-dir ", data, " >out.txt 2>err.txt");
-    int status = std::system(cmd.c_str());
-    Result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = Slurp(dir_ / "out.txt");
-    r.err = Slurp(dir_ / "err.txt");
-    return r;
+    return RunEnrol(dir_, absl::StrCat(args, " --data-dir ", data));
   }
 
   void Write(const std::string& name, const std::string& text) {
