@@ -60,13 +60,19 @@ rocksdb::IOStatus FaultFs::Check(const std::string& fname, bool sync) {
                                        : rocksdb::IOStatus::IOError("injected: input/output error", fname);
 }
 
+rocksdb::IOStatus FaultFs::Wrap(rocksdb::IOStatus opened, const std::string& fname,
+                                std::unique_ptr<rocksdb::FSWritableFile> file,
+                                std::unique_ptr<rocksdb::FSWritableFile>* result) {
+  if (opened.ok()) *result = std::make_unique<FaultFile>(std::move(file), this, fname);
+  return opened;
+}
+
 rocksdb::IOStatus FaultFs::NewWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
                                            std::unique_ptr<rocksdb::FSWritableFile>* result,
                                            rocksdb::IODebugContext* dbg) {
   std::unique_ptr<rocksdb::FSWritableFile> file;
   rocksdb::IOStatus s = target()->NewWritableFile(fname, options, &file, dbg);
-  if (s.ok()) *result = std::make_unique<FaultFile>(std::move(file), this, fname);
-  return s;
+  return Wrap(s, fname, std::move(file), result);
 }
 
 rocksdb::IOStatus FaultFs::ReopenWritableFile(const std::string& fname, const rocksdb::FileOptions& options,
@@ -74,8 +80,7 @@ rocksdb::IOStatus FaultFs::ReopenWritableFile(const std::string& fname, const ro
                                               rocksdb::IODebugContext* dbg) {
   std::unique_ptr<rocksdb::FSWritableFile> file;
   rocksdb::IOStatus s = target()->ReopenWritableFile(fname, options, &file, dbg);
-  if (s.ok()) *result = std::make_unique<FaultFile>(std::move(file), this, fname);
-  return s;
+  return Wrap(s, fname, std::move(file), result);
 }
 
 FaultEnv::FaultEnv() : fs(std::make_shared<FaultFs>()), env(rocksdb::NewCompositeEnv(fs)) {}

@@ -43,6 +43,11 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   rocksdb::IOStatus Check(const std::string& fname, bool sync);
 
  private:
+  // The opened file, wrapped so its writes and syncs consult the rules.
+  rocksdb::IOStatus Wrap(rocksdb::IOStatus opened, const std::string& fname,
+                         std::unique_ptr<rocksdb::FSWritableFile> file,
+                         std::unique_ptr<rocksdb::FSWritableFile>* result);
+
   struct Rule {
     Fault fault = Fault::kNone;
     std::string name_part;
