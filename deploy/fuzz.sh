@@ -5,7 +5,8 @@
 # A crash, leak, timeout or broken invariant fails the run and leaves the
 # input in build-fuzz/findings/. FUZZ_RUNS=N runs N inputs instead.
 # FUZZ_SANITIZE=OFF builds without ASan and UBSan (several times faster; for
-# long runs, into build-fuzz-fast/).
+# long runs, into build-fuzz-fast/). FUZZ_FORMATS picks the readers (default
+# "jsonl csv"), so two long runs can go side by side on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitize=${FUZZ_SANITIZE:-ON}
@@ -18,7 +19,7 @@ CC=clang CXX=clang++ cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_
   >/dev/null
 cmake --build "$build_dir" --target feed_fuzz_jsonl feed_fuzz_csv -j "$(nproc)" >/dev/null
 mkdir -p "$build_dir/findings"
-for format in jsonl csv; do
+for format in ${FUZZ_FORMATS:-jsonl csv}; do
   corpus="$build_dir/corpus-$format"
   rm -rf "$corpus"
   mkdir -p "$corpus"
