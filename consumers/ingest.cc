@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/ids.h"
 #include "consumers/feed_reader.h"
 #include "consumers/validate.h"
 
@@ -95,6 +96,10 @@ v1::DeadLetter RejectedRecord(v1::Source source, const RawRecord& r, const std::
   d.set_reason(reason);
   if (const RawField* id = r.Find("record_id"); id != nullptr && id->kind == RawField::Kind::kString) {
     d.set_record_id(id->value);
+  }
+  if (const RawField* id = r.Find("id_number");
+      id != nullptr && id->kind == RawField::Kind::kString && ValidateIdNumber(id->value).ok()) {
+    d.set_id_number(id->value);
   }
   return d;
 }
@@ -196,6 +201,7 @@ absl::StatusOr<IngestCounts> IngestFiles(Log* log, DeadLetterStore* dead, v1::So
             d.set_file(e.origin().file());
             d.set_line(e.origin().line());
             d.set_record_id(e.record_id());
+            d.set_id_number(e.person());
             d.set_record(batch->texts[i]);
             d.set_year(e.business_date() / 10000);
             d.set_reason(absl::StrCat("record_id: conflicting duplicate: ", e.record_id(),

@@ -355,7 +355,10 @@ v1::Status StatusOf(const std::string& s) {
       {"medical_assistance", v1::MEDICAL_ASSISTANCE},
       {"veteran", v1::VETERAN},
       {"military_dependent", v1::MILITARY_DEPENDENT},
-      {"released_prisoner", v1::RELEASED_PRISONER}};
+      {"released_prisoner", v1::RELEASED_PRISONER},
+      {"registered", v1::REGISTERED},
+      {"migrant_worker", v1::MIGRANT_WORKER},
+      {"severe_mental_illness", v1::SEVERE_MENTAL_ILLNESS}};
   for (const auto& [name, value] : kMap) {
     if (s == name) return value;
   }
@@ -367,7 +370,8 @@ absl::Status Civil(const Fields& f, const std::string& id, const Limits& limits,
                                          "effective_to"}));
   ENROL_ASSIGN(status, f.Enum("status", {"birth", "death", "special_hardship", "orphan", "minimum_living",
                                          "low_income_monitored", "severe_disability", "medical_assistance",
-                                         "veteran", "military_dependent", "released_prisoner"}));
+                                         "veteran", "military_dependent", "released_prisoner", "registered",
+                                         "migrant_worker", "severe_mental_illness"}));
   ENROL_ASSIGN(from, f.RequiredDate("effective_from"));
   ENROL_CHECK_OK(limits.Check("effective_from", from));
   ENROL_ASSIGN(to, f.OptionalDate("effective_to"));

@@ -690,7 +690,10 @@ TEST(ValidateCivil, EveryStatusMaps) {
       {"medical_assistance", v1::MEDICAL_ASSISTANCE},
       {"veteran", v1::VETERAN},
       {"military_dependent", v1::MILITARY_DEPENDENT},
-      {"released_prisoner", v1::RELEASED_PRISONER}};
+      {"released_prisoner", v1::RELEASED_PRISONER},
+      {"registered", v1::REGISTERED},
+      {"migrant_worker", v1::MIGRANT_WORKER},
+      {"severe_mental_illness", v1::SEVERE_MENTAL_ILLNESS}};
   for (const auto& [name, status] : statuses) {
     SCOPED_TRACE(name);
     Rec r = Civil();

@@ -34,6 +34,21 @@ std::map<Month, MonthPay> Payments(const PersonFacts& f) {
   return pay;
 }
 
+// R10: the profile of `pool`; a pool without one (EvaluatePerson refuses those
+// first) falls back to the person's latest pool, then to any.
+const v1::PolicyProfile& ProfileOf(const ProfileSet& profiles, const PersonFacts& f, const std::string& pool) {
+  const v1::PolicyProfile* p = profiles.Find(pool);
+  if (p == nullptr) p = profiles.Find(f.pool);
+  if (p == nullptr) p = &profiles.all().begin()->second;
+  return *p;
+}
+
+// E6 and the yearly figures: the profile of the pool the person is in at the
+// end of `year` (or on retiring).
+const v1::EmployeePolicy& YearPolicy(const ProfileSet& profiles, const PersonFacts& f, int year, Date on) {
+  return VersionFor(ProfileOf(profiles, f, f.PoolOn(on)), year).employee();
+}
+
 double Years(int64_t months) { return std::round(static_cast<double>(months) * 100.0 / 12.0) / 100.0; }
 
 struct YearsThrough {
@@ -69,10 +84,11 @@ bool IsMale(const PersonFacts& f) {
   return IsMaleId(f.id_number);
 }
 
-bool Eligible(const PersonFacts& f, const v1::PolicyProfile& profile,
+bool Eligible(const PersonFacts& f, const ProfileSet& profiles,
               const std::map<Month, MonthPay>& pay, int year, int* required_out = nullptr) {
-  const v1::EmployeePolicy& pol = VersionFor(profile, year).employee();
   const RegistryFact* retire = LastRetire(f);
+  const v1::EmployeePolicy& pol =
+      YearPolicy(profiles, f, year, retire != nullptr ? retire->effective : Date(year, 12, 31));
   const int retirement_year = retire != nullptr ? static_cast<int>(retire->effective.year()) : year;
   const int required = RequiredYears(pol, IsMale(f), retirement_year);
   if (required_out != nullptr) *required_out = required;
@@ -82,15 +98,19 @@ bool Eligible(const PersonFacts& f, const v1::PolicyProfile& profile,
 
 class Builder {
  public:
-  Builder(const PersonFacts& f, const v1::PolicyProfile& profile, int horizon_year)
-      : f_(f), profile_(profile), pay_(Payments(f)),
+  Builder(const PersonFacts& f, const ProfileSet& profiles, int horizon_year)
+      : f_(f), profiles_(profiles), pay_(Payments(f)),
         end_(Month(std::max(horizon_year, f.max_year + 1), 12)) {}
 
   EmployeeTimeline Build();
 
  private:
+  // R10: a month is judged by the profile of the pool it was paid in (an
+  // unpaid one: where the person was at its end).
   const v1::EmployeePolicy& Policy(Month m) const {
-    return VersionFor(profile_, static_cast<int>(m.year())).employee();
+    auto it = pay_.find(m);
+    const std::string& pool = it != pay_.end() ? it->second.pool : f_.PoolOn(LastDay(m));
+    return VersionFor(ProfileOf(profiles_, f_, pool), static_cast<int>(m.year())).employee();
   }
   void Set(Month from, Month to, MonthCover c) {
     for (Month m = from; m <= to && m <= end_; ++m) t_.months[m] = c;
@@ -119,7 +139,7 @@ class Builder {
   void ApplyRegistry();
 
   const PersonFacts& f_;
-  const v1::PolicyProfile& profile_;
+  const ProfileSet& profiles_;
   const std::map<Month, MonthPay> pay_;
   const Month end_;
   EmployeeTimeline t_;
@@ -194,7 +214,9 @@ EmployeeTimeline Builder::Build() {
     // "在6个月内（含）补足"; art. 11 for flexible workers).
     bool made_up = true;
     std::vector<std::string> ids;
-    const Date made_up_by = LastDay(g + Policy(g).arrears_backdate_months());
+    // R10: the pool the person resumes in judges the gap and the resumption.
+    const v1::EmployeePolicy& pol = Policy(next);
+    const Date made_up_by = LastDay(g + pol.arrears_backdate_months());
     for (Month m = g; m <= h; ++m) {
       made_up = made_up && Paid(m) && pay_.at(m).first_paid <= made_up_by;
       if (Paid(m)) ids.push_back(pay_.at(m).record_id);
@@ -202,7 +224,6 @@ EmployeeTimeline Builder::Build() {
     const MonthPay& resumed = pay_.at(next);
     ids.push_back(resumed.record_id);
     const bool flexible = pay_.at(runs[i - 1].second).flexible;
-    const v1::EmployeePolicy& pol = Policy(g);
     const std::string gap_text = absl::StrCat(gap, " month", gap == 1 ? "" : "s", " unpaid (", MonthText(g),
                                               gap > 1 ? absl::StrCat(" to ", MonthText(h)) : "", ")");
     Month resume = next;
@@ -336,7 +357,7 @@ void Builder::ApplyRegistry() {
   if (retire != nullptr) {
     const int year = static_cast<int>(retire->effective.year());
     int required = 0;
-    if (Eligible(f_, profile_, pay_, year, &required)) {
+    if (Eligible(f_, profiles_, pay_, year, &required)) {
       Set(Month(retire->effective) + 1, end_, MonthCover::kRetired);
       Step("E6", absl::StrCat("retired on ", FormatDate(retire->effective), " with the required ", required,
                               " years: covered as a retiree from ",
@@ -362,16 +383,15 @@ int RequiredYears(const v1::EmployeePolicy& e, bool male, int retirement_year) {
   return e.required_years_men();
 }
 
-EmployeeTimeline EvaluateEmployeeCover(const PersonFacts& facts, const v1::PolicyProfile& profile,
-                                       int horizon_year) {
-  return Builder(facts, profile, horizon_year).Build();
+EmployeeTimeline EvaluateEmployeeCover(const PersonFacts& facts, const ProfileSet& profiles, int horizon_year) {
+  return Builder(facts, profiles, horizon_year).Build();
 }
 
-v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const v1::PolicyProfile& profile,
+v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& profiles,
                                       const EmployeeTimeline& timeline, int year,
                                       std::vector<EmployeeStep>* steps) {
   const std::map<Month, MonthPay>& pay = timeline.pay;
-  const v1::EmployeePolicy& pol = VersionFor(profile, year).employee();
+  const v1::EmployeePolicy& pol = YearPolicy(profiles, f, year, Date(year, 12, 31));
   v1::EmployeeYear e;
   int paid = 0;
   const MonthPay* last = nullptr;
@@ -459,7 +479,7 @@ v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const v1::PolicyProf
   e.set_deemed_years(Years(y.deemed));
   e.set_contribution_years(Years(y.actual + y.deemed));
   int required = 0;
-  e.set_retirement_eligible(Eligible(f, profile, pay, year, &required));
+  e.set_retirement_eligible(Eligible(f, profiles, pay, year, &required));
   e.set_required_years(required);
 
   if (steps != nullptr) {

@@ -1,5 +1,5 @@
 // The employee-scheme rules E1-E6 of shared/DOMAIN.md as a pure function of a
-// person's facts and the region's profile: cover month by month (employer
+// person's facts and the regions' profiles: cover month by month (employer
 // start, arrears, flexible workers' waiting and resumption, transfers),
 // maternity, and contribution years against those required at retirement.
 // Thread-safe.
@@ -14,6 +14,7 @@
 #include "absl/time/civil_time.h"
 #include "common/dates.h"
 #include "projections/facts.h"
+#include "projections/profiles.h"
 #include "proto/policy.pb.h"
 #include "proto/query.pb.h"
 
@@ -60,11 +61,11 @@ struct EmployeeTimeline {
 };
 
 // Cover by month through the last month of `horizon_year`.
-EmployeeTimeline EvaluateEmployeeCover(const PersonFacts& facts, const v1::PolicyProfile& profile,
-                                       int horizon_year);
+// Each month is judged by the profile of the pool it was paid in (R10).
+EmployeeTimeline EvaluateEmployeeCover(const PersonFacts& facts, const ProfileSet& profiles, int horizon_year);
 
 // The `employee` object of `enrol query` for `year`.
-v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& facts, const v1::PolicyProfile& profile,
+v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& facts, const ProfileSet& profiles,
                                       const EmployeeTimeline& timeline, int year,
                                       std::vector<EmployeeStep>* steps = nullptr);
 

@@ -176,12 +176,11 @@ class Insured {
   }
   EmployeeTimeline Timeline(int horizon, std::optional<int64_t> as_of = std::nullopt) const {
     PersonFacts f = Facts(as_of);
-    return EvaluateEmployeeCover(f, Profile(f.pool), horizon);
+    return EvaluateEmployeeCover(f, Profiles(), horizon);
   }
   v1::EmployeeYear Year(int year, std::optional<int64_t> as_of = std::nullopt) const {
     PersonFacts f = Facts(as_of);
-    const v1::PolicyProfile& profile = Profile(f.pool);
-    return EvaluateEmployeeYear(f, profile, EvaluateEmployeeCover(f, profile, year), year);
+    return EvaluateEmployeeYear(f, Profiles(), EvaluateEmployeeCover(f, Profiles(), year), year);
   }
   // The twelve months of `year`, one letter each.
   std::string Letters(int year, std::optional<int64_t> as_of = std::nullopt) const {

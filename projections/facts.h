@@ -33,6 +33,7 @@ struct StatusFact {
   v1::Status status = v1::STATUS_UNSPECIFIED;
   Date from;
   std::optional<Date> to;
+  std::string pool;
   // True when the status holds on some day of [a, b].
   bool Overlaps(Date a, Date b) const { return from <= b && (!to || *to >= a); }
 };
@@ -46,6 +47,14 @@ struct RegistryFact {
   bool fee_waived = false;
   int64_t deemed_months = 0;
   v1::Sex sex = v1::SEX_UNSPECIFIED;
+  std::string pool;
+};
+
+// R10: from `on` (a business date) the person's facts are in `pool`, until the
+// next change.
+struct PoolChange {
+  Date on;
+  std::string pool;
 };
 
 struct ClaimFact {
@@ -55,6 +64,15 @@ struct ClaimFact {
   int64_t total_cost_fen = 0;
   int64_t basic_fund_paid_fen = 0;
   int64_t critical_illness_paid_fen = 0;
+  std::string pool;
+};
+
+// R12: a refund of a resident or employee payment, kept beside its effect.
+struct RefundFact {
+  std::string record_id;
+  std::string refund_of;
+  Date refunded_on;
+  std::optional<PaymentFact> payment;  // the payment it took back, when known
 };
 
 struct PersonFacts {
@@ -66,10 +84,15 @@ struct PersonFacts {
   std::vector<StatusFact> statuses;      // by (from, record_id)
   std::vector<RegistryFact> registry;    // by (effective, record_id)
   std::vector<ClaimFact> claims;         // standing (not reversed), by (service_date, record_id)
+  std::vector<RefundFact> refunds;       // by (refunded_on, record_id)
+  // R10: where the facts were, by business date: the pool of the first fact,
+  // then each change (ties in the canonical order of `region`).
+  std::vector<PoolChange> pools;
   std::optional<Date> birth;             // earliest civil `birth`
   std::optional<Date> death;             // earliest civil `death`
-  // R2: the year of the first known fact (birth, registry action, period of the
-  // first contribution), before the mechanism start is applied.
+  // R2: the year of the first known fact (birth, entry in the population
+  // register, registry action, period of the first contribution), before the
+  // mechanism start is applied.
   std::optional<int> first_fact_year;
   // The year range the facts touch (business dates and periods).
   int min_year = 0;
@@ -78,6 +101,9 @@ struct PersonFacts {
   // not yet overdue on that day is not (yet) arrears.
   std::optional<Date> known_on;
   bool empty() const { return min_year == 0; }
+  // R10: the pool of the latest fact dated on or before `day` (before every
+  // fact: the pool of the first).
+  const std::string& PoolOn(Date day) const;
 };
 
 // Builds the facts of `id_number` from its events (any order). With as_of_us,

@@ -11,14 +11,25 @@
 namespace enrol {
 namespace {
 
-absl::StatusOr<const v1::PolicyProfile*> ProfileOf(const PersonFacts& facts,
-                                                   const ProfileSet& profiles) {
-  const v1::PolicyProfile* p = profiles.Find(facts.pool);
-  if (p == nullptr) {
+// Every pool of the person's facts needs a profile (R10 judges each year in
+// its own).
+absl::Status CheckProfiles(const PersonFacts& facts, const ProfileSet& profiles) {
+  for (const PoolChange& c : facts.pools) {
+    if (profiles.Find(c.pool) == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("no policy profile for pool ", c.pool, " of person ", facts.id_number));
+    }
+  }
+  if (facts.pools.empty() && profiles.Find(facts.pool) == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("no policy profile for pool ", facts.pool, " of person ", facts.id_number));
   }
-  return p;
+  return absl::OkStatus();
+}
+
+// The version year Y is judged under (R10).
+const v1::ProfileVersion& YearVersion(const PersonFacts& facts, const ProfileSet& profiles, int year) {
+  return VersionFor(*profiles.Find(PoolOfYear(facts, year)), year);
 }
 
 }  // namespace
@@ -35,39 +46,39 @@ std::pair<int, int> StoredYears(const PersonFacts& facts, const ProfileSet& prof
 absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& facts,
                                                            const ProfileSet& profiles,
                                                            int first_year, int last_year) {
-  auto profile = ProfileOf(facts, profiles);
-  if (!profile.ok()) return profile.status();
-  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, **profile, last_year);
+  if (absl::Status s = CheckProfiles(facts, profiles); !s.ok()) return s;
+  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, last_year);
   std::vector<v1::ResidentYear> resident =
-      EvaluateResident(facts, **profile, first_year, last_year, nullptr, &timeline);
+      EvaluateResident(facts, profiles, first_year, last_year, nullptr, &timeline);
   std::vector<v1::PersonYear> out;
   out.reserve(resident.size());
   for (int y = first_year; y <= last_year; ++y) {
     v1::PersonYear& py = out.emplace_back();
     py.set_id_number(facts.id_number);
-    py.set_region(facts.pool);
+    py.set_region(PoolOfYear(facts, y));
     py.set_year(y);
     *py.mutable_resident() = std::move(resident[y - first_year]);
-    *py.mutable_employee() = EvaluateEmployeeYear(facts, **profile, timeline, y);
+    *py.mutable_employee() = EvaluateEmployeeYear(facts, profiles, timeline, y);
   }
   return out;
 }
 
 absl::StatusOr<v1::Explanation> ExplainPerson(const PersonFacts& facts, const ProfileSet& profiles,
                                               int year) {
-  auto profile = ProfileOf(facts, profiles);
-  if (!profile.ok()) return profile.status();
+  if (absl::Status s = CheckProfiles(facts, profiles); !s.ok()) return s;
+  const v1::ProfileVersion& version = YearVersion(facts, profiles, year);
+  const std::string pool = PoolOfYear(facts, year);
   v1::Explanation x;
   x.set_id_number(facts.id_number);
-  x.set_region(facts.pool);
+  x.set_region(pool);
   x.set_year(year);
   std::vector<v1::Step> steps;
-  std::vector<v1::ResidentYear> resident = EvaluateResident(facts, **profile, year, year, &steps);
+  std::vector<v1::ResidentYear> resident = EvaluateResident(facts, profiles, year, year, &steps);
   // R9: the claims of the year, and the reversals that cancelled others.
   {
     v1::Step s;
     s.set_rule("R9");
-    s.set_source(RuleSource("R9", facts.pool));
+    s.set_source(RuleSource(version, "R9"));
     int64_t basic = 0, ci = 0;
     for (const ClaimFact& c : facts.claims) {
       if (c.service_date.year() != year) continue;
@@ -80,13 +91,13 @@ absl::StatusOr<v1::Explanation> ExplainPerson(const PersonFacts& facts, const Pr
                             ", critical illness paid ", FormatFen(ci)));
     steps.push_back(std::move(s));
   }
-  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, **profile, year);
+  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, year);
   std::vector<EmployeeStep> employee_steps;
-  v1::EmployeeYear employee = EvaluateEmployeeYear(facts, **profile, timeline, year, &employee_steps);
+  v1::EmployeeYear employee = EvaluateEmployeeYear(facts, profiles, timeline, year, &employee_steps);
   for (EmployeeStep& e : employee_steps) {
     v1::Step s;
     s.set_rule(e.rule);
-    s.set_source(RuleSource(e.rule, facts.pool));
+    s.set_source(RuleSource(version, e.rule));
     s.set_says(std::move(e.says));
     for (auto& r : e.records) s.add_records(std::move(r));
     steps.push_back(std::move(s));
@@ -94,7 +105,7 @@ absl::StatusOr<v1::Explanation> ExplainPerson(const PersonFacts& facts, const Pr
   for (auto& s : steps) *x.add_steps() = std::move(s);
   v1::PersonYear* answer = x.mutable_answer();
   answer->set_id_number(facts.id_number);
-  answer->set_region(facts.pool);
+  answer->set_region(pool);
   answer->set_year(year);
   *answer->mutable_resident() = std::move(resident[0]);
   *answer->mutable_employee() = std::move(employee);
@@ -140,9 +151,7 @@ absl::StatusOr<v1::Coverage> EvaluateCoverage(const PersonFacts& facts, const Pr
   } else {
     resident_reason = absl::StrCat("not enrolled in the resident scheme for ", year);
   }
-  auto profile = ProfileOf(facts, profiles);
-  if (!profile.ok()) return profile.status();
-  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, **profile, year);
+  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, year);
   const absl::CivilMonth month(day);
   auto it = timeline.months.find(month);
   const MonthCover cover = it == timeline.months.end() ? MonthCover::kNone : it->second;

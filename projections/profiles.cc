@@ -13,6 +13,19 @@ namespace enrol {
 // Generated from projections/profiles/*.json (see CMakeLists.txt).
 extern const std::map<std::string, std::string>& BuiltinProfileJson();
 
+namespace {
+// The rules explain and audit cite.
+constexpr const char* kCitedRules[] = {"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10",
+                                       "R12_duplicate_enrolment", "R12_refund_after_benefits",
+                                       "R12_claim_after_death", "E1", "E2", "E3", "E4", "E5", "E6"};
+}  // namespace
+
+const std::string& RuleSource(const v1::ProfileVersion& v, const std::string& rule) {
+  static const std::string kNone;
+  auto it = v.rule_sources().find(rule);
+  return it == v.rule_sources().end() ? kNone : it->second;
+}
+
 absl::Status ProfileSet::Add(const std::string& json, const std::string& name) {
   v1::PolicyProfile p;
   google::protobuf::util::JsonParseOptions opts;
@@ -38,6 +51,12 @@ absl::Status ProfileSet::Add(const std::string& json, const std::string& name) {
           absl::StrCat("profile ", name, ": versions must be in ascending effective_from"));
     }
     last = v.effective_from();
+    for (const char* rule : kCitedRules) {
+      if (!v.rule_sources().contains(rule)) {
+        return absl::InvalidArgumentError(absl::StrCat("profile ", name, " version ", v.effective_from(),
+                                                       ": rule_sources has no ", rule));
+      }
+    }
     const auto& r = v.resident();
     if (r.window_start_month() < 1 || r.window_start_month() > 12 || r.window_end_month() < 1 ||
         r.window_end_month() > 12 || r.ci_base_cap().yuan() <= 0 ||
@@ -45,6 +64,17 @@ absl::Status ProfileSet::Add(const std::string& json, const std::string& name) {
       return absl::InvalidArgumentError(
           absl::StrCat("profile ", name, " version ", v.effective_from(),
                        ": resident window months must be 1-12 and ci_base_cap positive"));
+    }
+    if (r.window_extension_statuses_size() > 0 &&
+        (r.window_extension_end_month() < 1 || r.window_extension_end_month() > 12)) {
+      return absl::InvalidArgumentError(absl::StrCat("profile ", name, " version ", v.effective_from(),
+                                                     ": window_extension_end_month must be 1-12"));
+    }
+    for (const auto& ex : r.exemptions()) {
+      if (ex.name().empty() || ex.status() == v1::STATUS_UNSPECIFIED || ex.when() == v1::Exemption::WHEN_UNSPECIFIED) {
+        return absl::InvalidArgumentError(absl::StrCat("profile ", name, " version ", v.effective_from(),
+                                                       ": every exemption needs a name, a status and `when`"));
+      }
     }
   }
   std::string pool = p.pool();

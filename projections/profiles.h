@@ -36,6 +36,10 @@ class ProfileSet {
 // before 1 January of Y, else the first.
 const v1::ProfileVersion& VersionFor(const v1::PolicyProfile& profile, int year);
 
+// The seed file and article `rule` ("R1", "E2", "R12_claim_after_death", ...)
+// comes from under version v; every profile names them all (Add checks).
+const std::string& RuleSource(const v1::ProfileVersion& v, const std::string& rule);
+
 }  // namespace enrol
 
 #endif  // ENROL_PROJECTIONS_PROFILES_H_

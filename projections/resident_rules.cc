@@ -13,6 +13,43 @@
 
 namespace enrol {
 
+namespace {
+
+Date MonthDay(int year, int month, int day) {
+  Date last = LastDayOfMonth(year, month);
+  if (day <= 0 || day >= last.day()) return last;
+  return Date(year, month, day);
+}
+
+// R1: what makes a person enrolled for a year.
+struct Enrolment {
+  bool enrolled = false;
+  Date on;                  // payment date, or effective date of a fee-waived enrolment
+  bool fee_waived = false;
+  std::string record_id;
+  std::string pool;
+};
+
+Enrolment EnrolmentFor(const PersonFacts& f, int year) {
+  Enrolment best;
+  for (const PaymentFact& p : f.payments) {  // sorted by payment date
+    if (p.scheme != v1::RESIDENT || p.month != 0 || p.year != year) continue;
+    if (p.purpose != v1::REGULAR && p.purpose != v1::MAKEUP) continue;
+    if (p.paid_on > Date(year, 12, 31)) continue;  // period closed
+    best = {true, p.paid_on, false, p.record_id, p.pool};
+    break;
+  }
+  for (const RegistryFact& r : f.registry) {
+    if (r.action != v1::ENROL || r.scheme != v1::RESIDENT || !r.fee_waived) continue;
+    if (r.effective.year() != year) continue;
+    if (!best.enrolled || r.effective < best.on) best = {true, r.effective, true, r.record_id, r.pool};
+    break;
+  }
+  return best;
+}
+
+}  // namespace
+
 Date WindowStart(const v1::ResidentPolicy& r, int year) {
   int y = year + r.window_start_year_offset();
   Date last = LastDayOfMonth(y, r.window_start_month());
@@ -21,57 +58,53 @@ Date WindowStart(const v1::ResidentPolicy& r, int year) {
 }
 
 Date WindowEnd(const v1::ResidentPolicy& r, int year) {
-  int y = year + r.window_end_year_offset();
-  Date last = LastDayOfMonth(y, r.window_end_month());
-  if (r.window_end_day() <= 0 || r.window_end_day() >= last.day()) return last;
-  return Date(y, r.window_end_month(), r.window_end_day());
+  return MonthDay(year + r.window_end_year_offset(), r.window_end_month(), r.window_end_day());
 }
 
-std::string RuleSource(const std::string& rule, const std::string& pool) {
-  const bool suizhou = pool == "421300";
-  const bool panzhihua = pool == "510400";
-  if (rule == "R1") {
-    return suizhou ? "003_ed9836a7e493e18c (随政发〔2023〕21号): resident enrolment window 1 Sep-31 Dec; art. 38 fee-waived newborns"
-                   : "002_7f3f053018f157c6 (云政办规〔2024〕3号) (一): window September to February";
-  }
-  if (rule == "R2" || rule == "R4" || rule == "R7") return "002_7f3f053018f157c6 (云政办规〔2024〕3号) (六)";
-  if (rule == "R3") {
-    return suizhou ? "002_7f3f053018f157c6 (六); 003_ed9836a7e493e18c art. 38 (newborns), art. 40-41 (transfers)"
-                   : "002_7f3f053018f157c6 (六); 001_62c659a40daacfea (红政规〔2022〕2号) art. 11 (newborns)";
-  }
-  if (rule == "R5" || rule == "R6") return "002_7f3f053018f157c6 (云政办规〔2024〕3号) (五)";
-  if (rule == "R8") {
-    return suizhou ? "002_7f3f053018f157c6 (五)(六); 003_ed9836a7e493e18c art. 50 (base 350,000; no cap for special groups)"
-                   : "002_7f3f053018f157c6 (五)(六); base cap: profile placeholder, not in the seeds";
-  }
-  if (rule == "R9") return "002_7f3f053018f157c6 (五) (零报销: fund payments by service year)";
-  if (rule == "E1") return panzhihua ? "004_da77efe941c981b2 art. 17" : "003_ed9836a7e493e18c art. 10";
-  if (rule == "E2") return "003_ed9836a7e493e18c (随政发〔2023〕21号) art. 10";
-  if (rule == "E3") return panzhihua ? "004_da77efe941c981b2 art. 17" : "003_ed9836a7e493e18c art. 11";
-  if (rule == "E4") return "003_ed9836a7e493e18c art. 14";
-  if (rule == "E5") return "003_ed9836a7e493e18c art. 33";
-  if (rule == "E6") {
-    return suizhou ? "003_ed9836a7e493e18c art. 15" : "000_fb234ce6929d113d (红政规〔2024〕2号) art. 15";
-  }
-  return "";
+Date ExtendedWindowEnd(const v1::ResidentPolicy& r, int year) {
+  if (r.window_extension_end_month() < 1) return WindowEnd(r, year);
+  return MonthDay(year + r.window_extension_end_year_offset(), r.window_extension_end_month(),
+                  r.window_extension_end_day());
+}
+
+std::string PoolOfYear(const PersonFacts& f, int year) {
+  Enrolment en = EnrolmentFor(f, year);
+  if (en.enrolled) return en.pool;
+  return f.PoolOn(Date(year, 12, 31));
 }
 
 namespace {
 
-// R1: what makes a person enrolled for a year.
-struct Enrolment {
-  bool enrolled = false;
-  Date on;                  // payment date, or effective date of a fee-waived enrolment
-  bool fee_waived = false;
-  std::string record_id;
+// R10: what year Y is judged under.
+struct YearRules {
+  std::string pool;
+  const v1::ProfileVersion* version = nullptr;
+  const v1::ResidentPolicy& pol() const { return version->resident(); }
+  std::string_view province() const { return std::string_view(pool).substr(0, 2); }
+};
+
+// R3: the waiting of a year's enrolment before earlier waiting intervals.
+struct WaitingFigure {
+  v1::Waiting waiting;
+  Date own;                     // first day of cover by this enrolment alone
+  std::string exempt_record;    // the fact that makes the person exempt
+  std::string exempt_why;       // how the exemption covers, for explain
+  std::vector<std::string> repair_ids;
+};
+
+// The accumulated cap adjustments (R5-R7), carried from year to year.
+struct Carried {
+  int64_t cb = 0, zb = 0, penalty = 0;
+  bool zb_reset_next = false;
+  std::optional<Date> wait_end;  // latest benefits_from of an earlier year
 };
 
 class Evaluator {
  public:
   // R2: "employee coverage in at least one month": the months the employee
   // rules (E1-E6) say were covered, not merely paid.
-  Evaluator(const PersonFacts& f, const v1::PolicyProfile& profile, const EmployeeTimeline& timeline)
-      : f_(f), profile_(profile) {
+  Evaluator(const PersonFacts& f, const ProfileSet& profiles, const EmployeeTimeline& timeline)
+      : f_(f), profiles_(profiles) {
     for (const auto& [m, cover] : timeline.months) {
       if (timeline.Covered(m)) {
         employee_months_.insert({static_cast<int>(m.year()), m.month()});
@@ -84,69 +117,80 @@ class Evaluator {
   std::vector<v1::ResidentYear> Run(int first_year, int last_year, std::vector<v1::Step>* steps);
 
  private:
-  const v1::ResidentPolicy& Policy(int year) const { return VersionFor(profile_, year).resident(); }
+  // R10: the profile version year Y is judged under.
+  const YearRules& Rules(int year) {
+    auto it = rules_.find(year);
+    if (it != rules_.end()) return it->second;
+    YearRules r;
+    r.pool = Enrolled(year) ? enrolment_[year].pool : f_.PoolOn(Date(year, 12, 31));
+    const v1::PolicyProfile* profile = profiles_.Find(r.pool);
+    if (profile == nullptr) profile = profiles_.Find(f_.pool);
+    if (profile == nullptr) profile = &profiles_.all().begin()->second;  // EvaluatePerson checks first
+    r.version = &VersionFor(*profile, year);
+    return rules_.emplace(year, std::move(r)).first->second;
+  }
+  const v1::ResidentPolicy& Policy(int year) { return Rules(year).pol(); }
+  bool SameProvince(int a, int b) { return Rules(a).province() == Rules(b).province(); }
 
-  Enrolment EnrolmentFor(int year) const {
-    Enrolment best;
-    for (const PaymentFact& p : f_.payments) {  // sorted by payment date
-      if (p.scheme != v1::RESIDENT || p.month != 0 || p.year != year) continue;
-      if (p.purpose != v1::REGULAR && p.purpose != v1::MAKEUP) continue;
-      if (p.paid_on > Date(year, 12, 31)) continue;  // period closed
-      best = {true, p.paid_on, false, p.record_id};
-      break;
-    }
-    for (const RegistryFact& r : f_.registry) {
-      if (r.action != v1::ENROL || r.scheme != v1::RESIDENT || !r.fee_waived) continue;
-      if (r.effective.year() != year) continue;
-      if (!best.enrolled || r.effective < best.on) best = {true, r.effective, true, r.record_id};
-      break;
-    }
-    return best;
+  v1::Step MakeStep(int year, const char* rule, std::string says, std::vector<std::string> records) {
+    v1::Step s;
+    s.set_rule(rule);
+    s.set_source(RuleSource(*Rules(year).version, rule));
+    s.set_says(std::move(says));
+    for (auto& r : records) s.add_records(std::move(r));
+    return s;
   }
 
+  // R1: enrolled for Y, and whether the payment counts as in the window.
   bool Enrolled(int year) {
     auto it = enrolment_.find(year);
-    if (it == enrolment_.end()) it = enrolment_.emplace(year, EnrolmentFor(year)).first;
+    if (it == enrolment_.end()) it = enrolment_.emplace(year, EnrolmentFor(f_, year)).first;
     return it->second.enrolled;
   }
+  bool InWindow(int year, const Enrolment& en);
+  v1::Step EnrolmentStep(int year, const Enrolment& en, bool in_window);
 
+  // R2: insured years, the obligation start and the break run N(Y).
   bool EmployeeCovered(int year) const {
     auto it = employee_months_.lower_bound({year, 0});
     return it != employee_months_.end() && it->first == year;
   }
-
   bool Insured(int year) { return Enrolled(year) || EmployeeCovered(year); }
-
-  // R2: the first year a break can count in.
-  std::optional<int> ObligationStart(int year) const {
+  bool BreakYear(int year) { return !(f_.death && year > f_.death->year()) && !Insured(year); }
+  std::optional<int> ObligationStart(int year) {
     if (!f_.first_fact_year) return std::nullopt;
     return std::max(*f_.first_fact_year, Policy(year).mechanism_start_year());
   }
-
-  // R2: N(Y), consecutive non-insured years right before Y.
   int BreakRun(int year) {
     std::optional<int> start = ObligationStart(year);
     if (!start) return 0;
     int n = 0;
-    for (int x = year - 1; x >= *start && !Insured(x); --x) ++n;
+    for (int x = year - 1; x >= *start && BreakYear(x); --x) ++n;
     return n;
   }
+  v1::Step BreakStep(int year, int n);
 
-  // R5: K(Y), resident-enrolled years since the last break, from the start year.
-  int ContinuousYears(int year) {
+  // R3, R4, R11: the waiting of year Y's enrolment.
+  WaitingFigure Waiting(int year, const Enrolment& en, bool in_window, int n);
+  bool NewbornWaiting(int year, const Enrolment& en, bool in_window, WaitingFigure* w);
+  bool ExemptWaiting(int year, const Enrolment& en, bool in_window, WaitingFigure* w);
+  void BreakWaiting(int year, const Enrolment& en, bool in_window, int n, WaitingFigure* w);
+  std::string Exemption(int year, Date paid, std::string* record, int* days_after);
+  v1::Step WaitingStep(int year, const Enrolment& en, bool in_window, int n, const WaitingFigure& w, Date bf);
+
+  // R5: K(Y), resident-enrolled years since the last break, in the province.
+  int ContinuousYears(int year);
+  // R6: the zero-claim bonus earned for Y (0 when not earned).
+  int64_t ZeroClaimBonus(int year, bool in_window, const Enrolment& en, std::vector<v1::Step>* steps,
+                         bool explain, bool history, int64_t zb);
+  // R7: the penalty added on enrolment for Y.
+  int64_t BreakPenalty(int year, int n, const std::string& exempt) {
     const v1::ResidentPolicy& pol = Policy(year);
-    int k = 0;
-    for (int x = year; x >= pol.mechanism_start_year(); --x) {
-      if (Enrolled(x)) {
-        ++k;
-      } else if (EmployeeCovered(x)) {
-        if (pol.employee_years_count_continuity()) ++k;
-      } else {
-        break;
-      }
-    }
-    return k;
+    if (year < pol.mechanism_start_year() || !exempt.empty() || n < 1) return 0;
+    return pol.break_penalty_per_year_yuan() * n;
   }
+  // R8: the effective cap.
+  void Cap(int year, const Carried& c, v1::ResidentYear* r, std::vector<v1::Step>* steps);
 
   std::optional<int> FirstEnrolledYear(int up_to) {
     for (int y = lo_; y <= up_to; ++y) {
@@ -154,17 +198,14 @@ class Evaluator {
     }
     return std::nullopt;
   }
-
   bool FundPaidIn(int year) const {
     for (const ClaimFact& c : f_.claims) {
-      if (c.service_date.year() == year &&
-          (c.basic_fund_paid_fen > 0 || c.critical_illness_paid_fen > 0)) {
+      if (c.service_date.year() == year && (c.basic_fund_paid_fen > 0 || c.critical_illness_paid_fen > 0)) {
         return true;
       }
     }
     return false;
   }
-
   int64_t CriticalIllnessPaidIn(int year) const {
     int64_t sum = 0;
     for (const ClaimFact& c : f_.claims) {
@@ -172,58 +213,16 @@ class Evaluator {
     }
     return sum;
   }
-
   bool HasStatusIn(v1::Status s, Date a, Date b) const {
     for (const StatusFact& st : f_.statuses) {
       if (st.status == s && st.Overlaps(a, b)) return true;
     }
     return false;
   }
-
-  // R3: exemptions other than newborns, for a payment on `paid` for `year`.
-  std::string Exemption(const v1::ResidentPolicy& pol, int year, Date paid, std::string* record) const {
-    Date window_end = WindowEnd(pol, year);
-    int months = pol.exempt_status_window_months();
-    auto within = [&](const StatusFact& st) {
-      return st.from <= paid && paid <= AddMonths(st.from, months);
-    };
-    for (const StatusFact& st : f_.statuses) {
-      if (st.status == v1::MEDICAL_ASSISTANCE && st.from > window_end && within(st)) {
-        *record = st.record_id;
-        return "medical_assistance";
-      }
-    }
-    static const std::pair<v1::Status, const char*> kGroups[] = {
-        {v1::VETERAN, "veteran"},
-        {v1::MILITARY_DEPENDENT, "military_dependent"},
-        {v1::RELEASED_PRISONER, "released_prisoner"}};
-    for (const auto& [status, name] : kGroups) {
-      for (const StatusFact& st : f_.statuses) {
-        if (st.status == status && within(st)) {
-          *record = st.record_id;
-          return name;
-        }
-      }
-    }
-    // Employee cover that ended at most transfer_window_months before paying.
-    auto it = employee_months_.upper_bound({static_cast<int>(paid.year()), paid.month()});
-    if (it != employee_months_.begin()) {
-      --it;
-      Date end = LastDayOfMonth(it->first, it->second);
-      if (paid <= AddMonths(end, pol.transfer_window_months())) {
-        auto rec = employee_records_.find(*it);
-        if (rec != employee_records_.end()) *record = rec->second;
-        return "scheme_transfer";
-      }
-    }
-    return "";
-  }
-
   bool NewbornWithin(const v1::ResidentPolicy& pol, Date birth, Date on) const {
     if (pol.newborn_window_days() > 0) return on - birth <= pol.newborn_window_days();
     return on <= AddMonths(birth, pol.newborn_window_months());
   }
-
   // R4: the earliest standing repair of each year of [from, to] paid before
   // `before`, ascending by payment date.
   std::vector<std::pair<Date, std::string>> Repairs(int from, int to, Date before) const {
@@ -238,7 +237,6 @@ class Evaluator {
     std::sort(out.begin(), out.end());
     return out;
   }
-
   std::vector<std::string> FundClaimsIn(int year) const {
     std::vector<std::string> ids;
     for (const ClaimFact& c : f_.claims) {
@@ -248,7 +246,6 @@ class Evaluator {
     }
     return ids;
   }
-
   // Enrolment record ids of the years [from, to] that are enrolled.
   std::vector<std::string> EnrolmentsIn(int from, int to) {
     std::vector<std::string> ids;
@@ -259,247 +256,401 @@ class Evaluator {
   }
 
   const PersonFacts& f_;
-  const v1::PolicyProfile& profile_;
+  const ProfileSet& profiles_;
   std::set<std::pair<int, int>> employee_months_;  // covered (year, month)
   std::map<std::pair<int, int>, std::string> employee_records_;
   std::map<int, Enrolment> enrolment_;
+  std::map<int, YearRules> rules_;
   int lo_ = 0;
 };
 
-std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year,
-                                             std::vector<v1::Step>* steps) {
+bool Evaluator::InWindow(int year, const Enrolment& en) {
+  const v1::ResidentPolicy& pol = Policy(year);
+  if (en.fee_waived || en.on <= WindowEnd(pol, year)) return true;
+  // R11 (a): holders of an extension status on the payment date.
+  if (en.on > ExtendedWindowEnd(pol, year)) return false;
+  for (int s : pol.window_extension_statuses()) {
+    if (HasStatusIn(static_cast<v1::Status>(s), en.on, en.on)) return true;
+  }
+  return false;
+}
+
+v1::Step Evaluator::EnrolmentStep(int year, const Enrolment& en, bool in_window) {
+  if (!en.enrolled) {
+    return MakeStep(year, "R1", absl::StrCat("no standing resident payment for ", year, " dated by ", year,
+                                             "-12-31 and no fee-waived enrolment: not enrolled"),
+                    {});
+  }
+  const v1::ResidentPolicy& pol = Policy(year);
+  std::vector<std::string> ids{en.record_id};
+  std::string extended;
+  if (in_window && !en.fee_waived && en.on > WindowEnd(pol, year)) {
+    for (const StatusFact& st : f_.statuses) {
+      for (int s : pol.window_extension_statuses()) {
+        if (st.status == s && st.Overlaps(en.on, en.on)) ids.push_back(st.record_id);
+      }
+    }
+    extended = absl::StrCat(": after it, but in the extension to ", FormatDate(ExtendedWindowEnd(pol, year)),
+                            " for a holder of an extension status on the payment date");
+  }
+  return MakeStep(
+      year, "R1",
+      en.fee_waived
+          ? absl::StrCat("enrolled for ", year, " by the fee-waived enrolment effective ", FormatDate(en.on))
+          : absl::StrCat("enrolled for ", year, " by the first standing payment, on ", FormatDate(en.on),
+                         "; window ", FormatDate(WindowStart(pol, year)), " to ", FormatDate(WindowEnd(pol, year)),
+                         !extended.empty() ? extended
+                         : in_window       ? ": in the window (or before it)"
+                                           : ": after the window"),
+      ids);
+}
+
+v1::Step Evaluator::BreakStep(int year, int n) {
+  std::optional<int> start = ObligationStart(year);
+  std::vector<std::string> insured_ids = start ? EnrolmentsIn(*start, year - 1) : std::vector<std::string>();
+  std::string after_death;
+  if (f_.death && year - 1 > f_.death->year()) {
+    after_death = absl::StrCat("; no year after the death in ", f_.death->year(), " is a break year");
+  }
+  return MakeStep(
+      year, "R2",
+      !start ? "no birth, registry action or contribution: no obligation, no break years"
+             : absl::StrCat("obligation from ", *start, " (first known fact in ", *f_.first_fact_year,
+                            ", never before ", Policy(year).mechanism_start_year(), "); non-insured years right before ",
+                            year, ": N = ", n, n > 0 ? absl::StrCat(" (", year - n, " to ", year - 1, ")") : "",
+                            after_death),
+      insured_ids);
+}
+
+// R3 (newborns) and R11 (c): whether the enrolment is a newborn's.
+bool Evaluator::NewbornWaiting(int year, const Enrolment& en, bool in_window, WaitingFigure* w) {
+  if (!f_.birth) return false;
+  const v1::ResidentPolicy& pol = Policy(year);
+  const Date jan1(year, 1, 1);
+  const int born = static_cast<int>(f_.birth->year());
+  std::optional<int> first_enrolled = FirstEnrolledYear(year);
+  if (first_enrolled == year && (year == born || year == born + 1)) {
+    w->own = NewbornWithin(pol, *f_.birth, en.on) ? std::max(*f_.birth, jan1)
+                                                   : std::max(Date(absl::CivilMonth(en.on) + 1), jan1);
+    w->exempt_why = NewbornWithin(pol, *f_.birth, en.on)
+                        ? "enrolled in time, covered from birth"
+                        : "enrolled late, covered from the 1st of the month after payment";
+    return true;
+  }
+  // R11 (c): fee-free for the birth year, the next year paid after its window.
+  if (pol.newborn_next_year_late_from_payment() && year == born + 1 && !in_window && Enrolled(born) &&
+      enrolment_[born].fee_waived) {
+    w->own = std::max(en.on, jan1);
+    w->exempt_record = enrolment_[born].record_id;
+    w->exempt_why = absl::StrCat("enrolled fee-free for ", born, " and paid for ", year,
+                                 " after the window: covered from the payment date, no penalty");
+    return true;
+  }
+  return false;
+}
+
+// R3/R11 (b): a civil status or a recent employee cover that exempts.
+bool Evaluator::ExemptWaiting(int year, const Enrolment& en, bool in_window, WaitingFigure* w) {
+  int days_after = 0;
+  std::string exempt = Exemption(year, en.on, &w->exempt_record, &days_after);
+  if (exempt.empty()) return false;
+  w->waiting.set_exempt(exempt);
+  w->own = in_window ? Date(year, 1, 1) : en.on + days_after;
+  w->exempt_why = in_window       ? "1 January"
+                  : days_after == 0 ? "the payment date"
+                  : days_after == 1 ? "the day after the payment"
+                                    : absl::StrCat(days_after, " days after the payment");
+  return true;
+}
+
+std::string Evaluator::Exemption(int year, Date paid, std::string* record, int* days_after) {
+  const v1::ResidentPolicy& pol = Policy(year);
+  const Date window_end = WindowEnd(pol, year);
+  for (const v1::Exemption& ex : pol.exemptions()) {
+    for (const StatusFact& st : f_.statuses) {
+      if (st.status != ex.status()) continue;
+      if (ex.starts_after_window() && st.from <= window_end) continue;
+      const bool holds = ex.when() == v1::Exemption::IN_FORCE
+                             ? st.Overlaps(paid, paid)
+                             : st.from <= paid && paid <= AddMonths(st.from, ex.months());
+      if (!holds) continue;
+      *record = st.record_id;
+      *days_after = ex.cover_days_after_payment();
+      return ex.name();
+    }
+  }
+  // Employee cover that ended at most transfer_window_months before paying.
+  auto it = employee_months_.upper_bound({static_cast<int>(paid.year()), paid.month()});
+  if (it != employee_months_.begin()) {
+    --it;
+    Date end = LastDayOfMonth(it->first, it->second);
+    if (paid <= AddMonths(end, pol.transfer_window_months())) {
+      auto rec = employee_records_.find(*it);
+      if (rec != employee_records_.end()) *record = rec->second;
+      *days_after = 0;
+      return "scheme_transfer";
+    }
+  }
+  return "";
+}
+
+// R3 after a break or a late payment, with R4's repairs in payment order: each
+// one paid before the wait (as shortened so far) ends takes a month off v. A
+// later one changes nothing, and cover never starts before the day after the
+// last repair that shortened the wait.
+void Evaluator::BreakWaiting(int year, const Enrolment& en, bool in_window, int n, WaitingFigure* w) {
+  const v1::ResidentPolicy& pol = Policy(year);
+  const int fixed = pol.fixed_waiting_months();
+  const int variable = n >= 1 ? std::max(0, n - pol.variable_waiting_offset()) : 0;
+  const int floor = n >= pol.long_break_years() ? pol.long_break_min_waiting_months() : 0;
+  const Date start = in_window ? Date(year, 1, 1) : en.on;
+  const int unrepaired = std::max(fixed + variable, floor);
+  const Date unrepaired_end = AddMonths(start, unrepaired);
+  int repaired = 0;
+  int total = unrepaired;
+  Date end = unrepaired_end;
+  if (variable > 0) {
+    for (const auto& [paid, repair_id] : Repairs(year - n, year - 1, unrepaired_end)) {
+      if (repaired >= variable || paid >= end) break;
+      ++repaired;
+      w->repair_ids.push_back(repair_id);
+      const int shorter = std::max(fixed + variable - repaired, floor);
+      if (shorter < total) {
+        total = shorter;
+        end = std::max(AddMonths(start, total), paid + 1);
+      }
+    }
+  }
+  w->own = end;
+  w->waiting.set_fixed_months(fixed);
+  w->waiting.set_variable_months(variable);
+  w->waiting.set_repaired_months(repaired);
+  w->waiting.set_total_months(total);
+}
+
+WaitingFigure Evaluator::Waiting(int year, const Enrolment& en, bool in_window, int n) {
+  WaitingFigure w;
+  w.own = Date(year, 1, 1);
+  const bool mechanism = year >= Policy(year).mechanism_start_year();
+  if (NewbornWaiting(year, en, in_window, &w)) {
+    w.waiting.set_exempt("newborn");
+    return w;
+  }
+  if (!mechanism || (n == 0 && in_window)) return w;
+  if (ExemptWaiting(year, en, in_window, &w)) return w;
+  BreakWaiting(year, en, in_window, n, &w);
+  return w;
+}
+
+v1::Step Evaluator::WaitingStep(int year, const Enrolment& en, bool in_window, int n, const WaitingFigure& w,
+                                Date bf) {
+  const v1::ResidentPolicy& pol = Policy(year);
+  const v1::Waiting& wt = w.waiting;
+  std::vector<std::string> ids{en.record_id};
+  std::string why;
+  if (wt.exempt() == "newborn") {
+    for (const StatusFact& st : f_.statuses) {
+      if (st.status == v1::BIRTH) ids.push_back(st.record_id);
+    }
+    if (!w.exempt_record.empty()) ids.push_back(w.exempt_record);
+    why = absl::StrCat("newborn (born ", FormatDate(*f_.birth), "): no waiting; ", w.exempt_why);
+  } else if (!wt.exempt().empty()) {
+    ids.push_back(w.exempt_record);
+    why = absl::StrCat("exempt as ", wt.exempt(), ": no waiting, no penalty; covered from ", w.exempt_why);
+  } else if (year < pol.mechanism_start_year()) {
+    why = absl::StrCat("before the long-term mechanism (", pol.mechanism_start_year(), "): no waiting");
+  } else if (wt.total_months() == 0) {
+    why = "no break and paid in the window: no waiting";
+  } else {
+    why = absl::StrCat("waiting ", wt.fixed_months(), " fixed + ", wt.variable_months(), " variable (N - ",
+                       pol.variable_waiting_offset(), ") - ", wt.repaired_months(), " repaired = ", wt.total_months(),
+                       " months",
+                       n >= pol.long_break_years() ? absl::StrCat(" (at least ", pol.long_break_min_waiting_months(),
+                                                                  " after ", pol.long_break_years(), "+ break years)")
+                                                   : "",
+                       " from ", in_window ? "1 January" : "the payment date");
+  }
+  return MakeStep(year, "R3",
+                  absl::StrCat(why, "; benefits from ", FormatDate(bf),
+                               bf > w.own ? " (an earlier waiting interval reaches into the year)" : ""),
+                  ids);
+}
+
+int Evaluator::ContinuousYears(int year) {
+  const v1::ResidentPolicy& pol = Policy(year);
+  int k = 0;
+  for (int x = year; x >= pol.mechanism_start_year() && SameProvince(x, year); --x) {
+    if (Enrolled(x)) {
+      ++k;
+    } else if (EmployeeCovered(x)) {
+      if (pol.employee_years_count_continuity()) ++k;
+    } else {
+      break;
+    }
+  }
+  return k;
+}
+
+int64_t Evaluator::ZeroClaimBonus(int year, bool in_window, const Enrolment& en, std::vector<v1::Step>* steps,
+                                  bool explain, bool history, int64_t zb) {
+  const v1::ResidentPolicy& pol = Policy(year);
+  const int prev = year - 1;
+  if (prev < pol.mechanism_start_year()) return 0;
+  const bool moved = !SameProvince(prev, year);
+  if (Enrolled(prev) && !moved && !FundPaidIn(prev) && in_window) {
+    if (history) {
+      steps->push_back(MakeStep(year, "R6",
+                                absl::StrCat(year, ": no fund payment for services in ", prev, " and paid for ",
+                                             year, " in the window: zero-claim bonus + ", pol.zero_claim_bonus_yuan(),
+                                             ", accumulated ", zb + pol.zero_claim_bonus_yuan()),
+                                {enrolment_[prev].record_id, en.record_id}));
+    }
+    return pol.zero_claim_bonus_yuan();
+  }
+  if (explain) {
+    std::vector<std::string> ids = FundClaimsIn(prev);
+    steps->push_back(MakeStep(year, "R6",
+                              absl::StrCat("no zero-claim bonus for ", year, ": ",
+                                           !Enrolled(prev) ? absl::StrCat("not enrolled in ", prev)
+                                           : moved         ? absl::StrCat(prev, " was in another province")
+                                           : !ids.empty()  ? absl::StrCat("the fund paid for services in ", prev)
+                                                           : "not paid in the window"),
+                              ids));
+  }
+  return 0;
+}
+
+void Evaluator::Cap(int year, const Carried& c, v1::ResidentYear* r, std::vector<v1::Step>* steps) {
+  const v1::ResidentPolicy& pol = Policy(year);
+  const int64_t base = pol.ci_base_cap().yuan();
+  const int64_t bonus_limit = base * pol.bonus_limit_percent() / 100;
+  const int64_t penalty_limit = base * pol.penalty_limit_percent() / 100;
+  const int64_t applied_penalty = std::min(c.penalty, penalty_limit);
+  v1::CriticalIllnessCap* cap = r->mutable_critical_illness_cap();
+  cap->set_base(static_cast<int32_t>(base));
+  cap->set_continuity_bonus(static_cast<int32_t>(c.cb));
+  cap->set_zero_claim_bonus(static_cast<int32_t>(c.zb));
+  cap->set_break_penalty(static_cast<int32_t>(c.penalty));
+  cap->set_effective(static_cast<int32_t>(base + std::min(c.cb + c.zb, bonus_limit) - applied_penalty));
+  bool unlimited = false;
+  for (int s : pol.unlimited_cap_statuses()) {
+    if (HasStatusIn(static_cast<v1::Status>(s), Date(year, 1, 1), Date(year, 12, 31))) unlimited = true;
+  }
+  cap->set_unlimited(unlimited);
+  if (steps != nullptr) {
+    steps->push_back(MakeStep(
+        year, "R8",
+        absl::StrCat("cap = base ", base, " + min(", c.cb, " + ", c.zb, ", ", pol.bonus_limit_percent(), "% = ",
+                     bonus_limit, ") - min(", c.penalty, ", ", pol.penalty_limit_percent(), "% = ", penalty_limit,
+                     ") = ", cap->effective(), unlimited ? "; no cap for the special group the person belongs to" : "",
+                     pol.ci_base_cap().placeholder() ? " (base is a placeholder figure)" : ""),
+        {}));
+  }
+}
+
+std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year, std::vector<v1::Step>* steps) {
   std::vector<v1::ResidentYear> out;
-  auto step = [&](const char* rule, std::string says, std::vector<std::string> records) {
-    v1::Step s;
-    s.set_rule(rule);
-    s.set_source(RuleSource(rule, f_.pool));
-    s.set_says(std::move(says));
-    for (auto& r : records) s.add_records(std::move(r));
-    steps->push_back(std::move(s));
-  };
   lo_ = first_year;
   if (!f_.empty()) lo_ = std::min(lo_, f_.min_year);
   lo_ = std::min(lo_, Policy(first_year).mechanism_start_year());
 
-  int64_t cb = 0, zb = 0, penalty = 0;
-  bool zb_reset_next = false;
-  std::optional<Date> wait_end;  // latest benefits_from of an earlier year
+  Carried c;
   for (int y = lo_; y <= last_year; ++y) {
     const v1::ResidentPolicy& pol = Policy(y);
     const bool mechanism = y >= pol.mechanism_start_year();
-    const Date jan1(y, 1, 1);
+    const bool explain = steps != nullptr && y == last_year;  // steps for the year asked about
+    const bool history = steps != nullptr && y <= last_year;  // cumulative figures
+    // R10: after a move to another province, its own incentives start from 0.
+    if (y > lo_ && !SameProvince(y - 1, y)) {
+      if (history && (c.cb > 0 || c.zb > 0 || c.penalty > 0)) {
+        steps->push_back(MakeStep(y, "R10",
+                                  absl::StrCat(y, ": judged in pool ", Rules(y).pool, ", another province than ",
+                                               Rules(y - 1).pool, " of ", y - 1,
+                                               ": bonuses and penalty start again from 0"),
+                                  {}));
+      }
+      c = Carried{0, 0, 0, false, c.wait_end};
+    }
+    if (c.zb_reset_next) c.zb = 0;
+    c.zb_reset_next = false;
     v1::ResidentYear r;
     r.mutable_waiting();  // printed even when not enrolled
     const int n = BreakRun(y);
     r.set_break_years(n);
-    const bool explain = steps != nullptr && y == last_year;  // steps for the year asked about
-    const bool history = steps != nullptr && y <= last_year;  // cumulative figures
-    if (zb_reset_next) zb = 0;
-    zb_reset_next = false;
+    if (explain) steps->push_back(BreakStep(y, n));
 
     Enrolled(y);
     const Enrolment en = enrolment_[y];
-    if (explain) {
-      std::optional<int> start = ObligationStart(y);
-      std::vector<std::string> insured_ids = start ? EnrolmentsIn(*start, y - 1) : std::vector<std::string>();
-      step("R2",
-           !start ? "no birth, registry action or contribution: no obligation, no break years"
-                  : absl::StrCat("obligation from ", *start, " (first known fact in ", *f_.first_fact_year,
-                                 ", never before ", pol.mechanism_start_year(), "); non-insured years right before ",
-                                 y, ": N = ", n, n > 0 ? absl::StrCat(" (", y - n, " to ", y - 1, ")") : ""),
-           insured_ids);
-    }
-    if (explain && !en.enrolled) {
-      step("R1", absl::StrCat("no standing resident payment for ", y, " dated by ", y,
-                              "-12-31 and no fee-waived enrolment: not enrolled"),
-           {});
-    }
+    const bool in_window = en.enrolled && InWindow(y, en);
+    if (explain) steps->push_back(EnrolmentStep(y, en, in_window));
     if (en.enrolled) {
       r.set_enrolled(true);
       r.set_paid_on(FormatDate(en.on));
-      const bool in_window = en.fee_waived || en.on <= WindowEnd(pol, y);
       r.set_in_window(in_window);
+      WaitingFigure w = Waiting(y, en, in_window, n);
+      const Date bf = c.wait_end && *c.wait_end > w.own ? *c.wait_end : w.own;
+      c.wait_end = c.wait_end ? std::max(*c.wait_end, bf) : bf;
+      w.waiting.set_benefits_from(FormatDate(bf));
       if (explain) {
-        step("R1",
-             en.fee_waived
-                 ? absl::StrCat("enrolled for ", y, " by the fee-waived enrolment effective ", FormatDate(en.on))
-                 : absl::StrCat("enrolled for ", y, " by the first standing payment, on ", FormatDate(en.on),
-                                "; window ", FormatDate(WindowStart(pol, y)), " to ", FormatDate(WindowEnd(pol, y)),
-                                in_window ? ": in the window (or before it)" : ": after the window"),
-             {en.record_id});
-      }
-      std::string exempt_record;
-      v1::Waiting* w = r.mutable_waiting();
-      std::string exempt;
-      std::vector<std::string> repair_ids_for_explain;
-      Date own = jan1;
-      std::optional<int> first_enrolled = FirstEnrolledYear(y);
-      if (f_.birth && first_enrolled == y &&
-          (y == f_.birth->year() || y == f_.birth->year() + 1)) {
-        exempt = "newborn";
-        own = NewbornWithin(pol, *f_.birth, en.on)
-                  ? std::max(*f_.birth, jan1)
-                  : std::max(Date(absl::CivilMonth(en.on) + 1), jan1);
-      } else if (mechanism && (n >= 1 || !in_window)) {
-        exempt = Exemption(pol, y, en.on, &exempt_record);
-        if (!exempt.empty()) own = in_window ? jan1 : en.on;
-      }
-      if (exempt.empty() && mechanism && (n >= 1 || !in_window)) {
-        const int fixed = pol.fixed_waiting_months();
-        const int variable = n >= 1 ? std::max(0, n - pol.variable_waiting_offset()) : 0;
-        const int floor = n >= pol.long_break_years() ? pol.long_break_min_waiting_months() : 0;
-        const Date start = in_window ? jan1 : en.on;
-        const int unrepaired = std::max(fixed + variable, floor);
-        const Date unrepaired_end = AddMonths(start, unrepaired);
-        // R4: repairs in payment order; each one paid before the wait (as
-        // shortened so far) ends takes a month off v. A later one changes
-        // nothing, and cover never starts before the day after the last
-        // repair that shortened the wait.
-        int repaired = 0;
-        std::vector<std::string> repair_ids;
-        int total = unrepaired;
-        Date end = unrepaired_end;
-        if (variable > 0) {
-          for (const auto& [paid, repair_id] : Repairs(y - n, y - 1, unrepaired_end)) {
-            if (repaired >= variable || paid >= end) break;
-            ++repaired;
-            repair_ids.push_back(repair_id);
-            const int shorter = std::max(fixed + variable - repaired, floor);
-            if (shorter < total) {
-              total = shorter;
-              end = std::max(AddMonths(start, total), paid + 1);
-            }
-          }
-        }
-        own = end;
-        repair_ids_for_explain = repair_ids;
-        w->set_fixed_months(fixed);
-        w->set_variable_months(variable);
-        w->set_repaired_months(repaired);
-        w->set_total_months(total);
-      }
-      Date bf = own;
-      if (wait_end && *wait_end > bf) bf = *wait_end;
-      wait_end = wait_end ? std::max(*wait_end, bf) : bf;
-      w->set_exempt(exempt);
-      w->set_benefits_from(FormatDate(bf));
-      if (explain) {
-        std::vector<std::string> ids{en.record_id};
-        std::string why;
-        if (exempt == "newborn") {
-          for (const StatusFact& st : f_.statuses) {
-            if (st.status == v1::BIRTH) ids.push_back(st.record_id);
-          }
-          why = absl::StrCat("newborn (born ", FormatDate(*f_.birth), "): no waiting; ",
-                             NewbornWithin(pol, *f_.birth, en.on) ? "enrolled in time, covered from birth"
-                                                                   : "enrolled late, covered from the 1st of the month after payment");
-        } else if (!exempt.empty()) {
-          ids.push_back(exempt_record);
-          why = absl::StrCat("exempt as ", exempt, ": no waiting, no penalty; covered from ",
-                             in_window ? "1 January" : "the payment date");
-        } else if (!mechanism) {
-          why = absl::StrCat("before the long-term mechanism (", pol.mechanism_start_year(), "): no waiting");
-        } else if (w->total_months() == 0) {
-          why = "no break and paid in the window: no waiting";
-        } else {
-          why = absl::StrCat("waiting ", w->fixed_months(), " fixed + ", w->variable_months(),
-                             " variable (N - ", pol.variable_waiting_offset(), ") - ", w->repaired_months(),
-                             " repaired = ", w->total_months(), " months",
-                             n >= pol.long_break_years() ? absl::StrCat(" (at least ", pol.long_break_min_waiting_months(),
-                                                                       " after ", pol.long_break_years(), "+ break years)")
-                                                         : "",
-                             " from ", in_window ? "1 January" : "the payment date");
-        }
-        step("R3", absl::StrCat(why, "; benefits from ", FormatDate(bf),
-                                bf > own ? " (an earlier waiting interval reaches into the year)" : ""),
-             ids);
-        if (w->repaired_months() > 0) {
-          step("R4", absl::StrCat(w->repaired_months(), " repaired break year(s) paid before the wait ended: ",
-                                  w->repaired_months(), " month(s) off the variable waiting"),
-               repair_ids_for_explain);
+        steps->push_back(WaitingStep(y, en, in_window, n, w, bf));
+        if (w.waiting.repaired_months() > 0) {
+          steps->push_back(MakeStep(y, "R4",
+                                    absl::StrCat(w.waiting.repaired_months(),
+                                                 " repaired break year(s) paid before the wait ended: ",
+                                                 w.waiting.repaired_months(), " month(s) off the variable waiting"),
+                                    w.repair_ids));
         }
       }
-
+      *r.mutable_waiting() = std::move(w.waiting);
       // R7: penalty on enrolment after a break.
-      if (mechanism && exempt.empty() && n >= 1) {
-        int64_t add = pol.break_penalty_per_year_yuan() * n;
-        penalty = pol.penalty_permanent() ? penalty + add : add;
+      if (const int64_t add = BreakPenalty(y, n, r.waiting().exempt()); add > 0) {
+        c.penalty = pol.penalty_permanent() ? c.penalty + add : add;
         if (history) {
-          step("R7", absl::StrCat(y, ": enrolled after ", n, " break year(s): penalty + ",
-                                  pol.break_penalty_per_year_yuan(), " x ", n, " = ", add, ", accumulated ", penalty),
-               {en.record_id});
+          steps->push_back(MakeStep(y, "R7",
+                                    absl::StrCat(y, ": enrolled after ", n, " break year(s): penalty + ",
+                                                 pol.break_penalty_per_year_yuan(), " x ", n, " = ", add,
+                                                 ", accumulated ", c.penalty),
+                                    {en.record_id}));
         }
       }
       // R5: continuity.
       const int k = mechanism ? ContinuousYears(y) : 0;
       r.set_continuous_years(k);
       if (mechanism && k >= pol.continuity_threshold_years() + 1) {
-        cb += pol.continuity_bonus_yuan();
+        c.cb += pol.continuity_bonus_yuan();
         if (history) {
-          step("R5", absl::StrCat(y, ": ", k, " continuous years (more than ", pol.continuity_threshold_years(),
-                                  "): continuity bonus + ", pol.continuity_bonus_yuan(), ", accumulated ", cb),
-               EnrolmentsIn(y - k + 1, y));
+          steps->push_back(MakeStep(y, "R5",
+                                    absl::StrCat(y, ": ", k, " continuous years (more than ",
+                                                 pol.continuity_threshold_years(), "): continuity bonus + ",
+                                                 pol.continuity_bonus_yuan(), ", accumulated ", c.cb),
+                                    EnrolmentsIn(y - k + 1, y)));
         }
       }
       if (explain) {
-        step("R5", absl::StrCat(k, " continuous resident-enrolled years since ", pol.mechanism_start_year(),
-                                " and the last break; continuity bonus accumulated ", cb),
-             EnrolmentsIn(y - k + 1, y));
+        steps->push_back(MakeStep(y, "R5",
+                                  absl::StrCat(k, " continuous resident-enrolled years since ",
+                                               pol.mechanism_start_year(),
+                                               " and the last break; continuity bonus accumulated ", c.cb),
+                                  EnrolmentsIn(y - k + 1, y)));
       }
       // R6: zero claims last year and paid in the window this year.
-      const int prev = y - 1;
-      if (prev >= pol.mechanism_start_year() && Enrolled(prev) && !FundPaidIn(prev) && in_window) {
-        zb += pol.zero_claim_bonus_yuan();
-        if (history) {
-          step("R6", absl::StrCat(y, ": no fund payment for services in ", prev, " and paid for ", y,
-                                  " in the window: zero-claim bonus + ", pol.zero_claim_bonus_yuan(),
-                                  ", accumulated ", zb),
-               {enrolment_[prev].record_id, en.record_id});
-        }
-      } else if (explain && prev >= pol.mechanism_start_year()) {
-        std::vector<std::string> ids = FundClaimsIn(prev);
-        step("R6", absl::StrCat("no zero-claim bonus for ", y, ": ",
-                                !Enrolled(prev) ? absl::StrCat("not enrolled in ", prev)
-                                : !ids.empty()  ? absl::StrCat("the fund paid for services in ", prev)
-                                                : "not paid in the window"),
-             ids);
-      }
+      c.zb += ZeroClaimBonus(y, in_window, en, steps, explain, history, c.zb);
     }
-
-    const int64_t base = pol.ci_base_cap().yuan();
-    const int64_t bonus_limit = base * pol.bonus_limit_percent() / 100;
-    const int64_t penalty_limit = base * pol.penalty_limit_percent() / 100;
-    const int64_t applied_penalty = std::min(penalty, penalty_limit);
     // R6: the incentive was used when CI payments exceed base - applied penalty.
+    const int64_t base = pol.ci_base_cap().yuan();
+    const int64_t applied_penalty = std::min(c.penalty, base * pol.penalty_limit_percent() / 100);
     if (CriticalIllnessPaidIn(y) > (base - applied_penalty) * 100) {
-      zb_reset_next = true;
-      if (history && y < last_year && zb > 0) {
-        step("R6", absl::StrCat(y, ": critical-illness payments exceeded ", base - applied_penalty,
-                                " (base less applied penalty): the zero-claim bonus is used and restarts from 0 in ",
-                                y + 1),
-             FundClaimsIn(y));
+      c.zb_reset_next = true;
+      if (history && y < last_year && c.zb > 0) {
+        steps->push_back(MakeStep(y, "R6",
+                                  absl::StrCat(y, ": critical-illness payments exceeded ", base - applied_penalty,
+                                               " (base less applied penalty): the zero-claim bonus is used and "
+                                               "restarts from 0 in ",
+                                               y + 1),
+                                  FundClaimsIn(y)));
       }
     }
-
-    v1::CriticalIllnessCap* cap = r.mutable_critical_illness_cap();
-    cap->set_base(static_cast<int32_t>(base));
-    cap->set_continuity_bonus(static_cast<int32_t>(cb));
-    cap->set_zero_claim_bonus(static_cast<int32_t>(zb));
-    cap->set_break_penalty(static_cast<int32_t>(penalty));
-    cap->set_effective(static_cast<int32_t>(base + std::min(cb + zb, bonus_limit) - applied_penalty));
-    bool unlimited = false;
-    for (int s : pol.unlimited_cap_statuses()) {
-      if (HasStatusIn(static_cast<v1::Status>(s), jan1, Date(y, 12, 31))) unlimited = true;
-    }
-    cap->set_unlimited(unlimited);
-    if (explain) {
-      step("R8", absl::StrCat("cap = base ", base, " + min(", cb, " + ", zb, ", ", pol.bonus_limit_percent(),
-                              "% = ", bonus_limit, ") - min(", penalty, ", ", pol.penalty_limit_percent(), "% = ",
-                              penalty_limit, ") = ", cap->effective(),
-                              unlimited ? "; no cap for the special group the person belongs to" : "",
-                              pol.ci_base_cap().placeholder() ? " (base is a placeholder figure)" : ""),
-           {});
-    }
+    Cap(y, c, &r, explain ? steps : nullptr);
     if (y >= first_year) out.push_back(std::move(r));
   }
   return out;
@@ -507,13 +658,12 @@ std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year,
 
 }  // namespace
 
-std::vector<v1::ResidentYear> EvaluateResident(const PersonFacts& facts,
-                                               const v1::PolicyProfile& profile, int first_year,
-                                               int last_year, std::vector<v1::Step>* steps,
+std::vector<v1::ResidentYear> EvaluateResident(const PersonFacts& facts, const ProfileSet& profiles,
+                                               int first_year, int last_year, std::vector<v1::Step>* steps,
                                                const EmployeeTimeline* timeline) {
-  if (timeline != nullptr) return Evaluator(facts, profile, *timeline).Run(first_year, last_year, steps);
-  const EmployeeTimeline own = EvaluateEmployeeCover(facts, profile, last_year);
-  return Evaluator(facts, profile, own).Run(first_year, last_year, steps);
+  if (timeline != nullptr) return Evaluator(facts, profiles, *timeline).Run(first_year, last_year, steps);
+  const EmployeeTimeline own = EvaluateEmployeeCover(facts, profiles, last_year);
+  return Evaluator(facts, profiles, own).Run(first_year, last_year, steps);
 }
 
 }  // namespace enrol

@@ -4,6 +4,7 @@
 // events, folds them with CollectFacts and reads the ResidentYear of a year.
 #include "projections/resident_rules.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,7 +13,9 @@
 #include "absl/time/time.h"
 #include "common/dates.h"
 #include "common/ids.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "projections/audit.h"
 #include "projections/facts.h"
 #include "projections/person_model.h"
 #include "projections/profiles.h"
@@ -160,12 +163,46 @@ class Person {
 
   PersonFacts Facts() const { return CollectFacts(id_, events_); }
 
+  // The records that follow are of `area` (a move, R10).
+  Person& In(std::string area) {
+    area_ = std::move(area);
+    return *this;
+  }
+  Person& EmployeeMonthPaid(int year, int month, const std::string& paid) {
+    return Contribution(v1::EMPLOYEE, v1::EMPLOYER, v1::REGULAR, year, month, paid, "");
+  }
+
+  // The whole answer for `year`, as `enrol query` gives it.
+  v1::PersonYear Query(int year) const {
+    auto years = EvaluatePerson(Facts(), Profiles(), year, year);
+    EXPECT_TRUE(years.ok()) << years.status();
+    return years.ok() ? (*years)[0] : v1::PersonYear();
+  }
+
+  v1::Explanation Explain(int year) const {
+    auto x = ExplainPerson(Facts(), Profiles(), year);
+    EXPECT_TRUE(x.ok()) << x.status();
+    return x.ok() ? *x : v1::Explanation();
+  }
+
+  // `enrol audit`'s findings of this person, of one kind.
+  std::vector<v1::Finding> Findings(const std::string& kind) const {
+    PersonRecord record;
+    record.id_number = id_;
+    for (const v1::Event& e : events_) record.facts.push_back(FactOfEvent(e, -1));
+    std::sort(record.facts.begin(), record.facts.end(), FactKeyLess);
+    std::vector<v1::Finding> out;
+    for (v1::Finding& f : PersonFindings(id_, record, Profiles(), std::nullopt)) {
+      if (f.finding() == kind) out.push_back(std::move(f));
+    }
+    return out;
+  }
+
   v1::ResidentYear Year(int year) const {
     PersonFacts f = Facts();
-    const v1::PolicyProfile* profile = Profiles().Find(f.pool);
-    EXPECT_NE(profile, nullptr) << f.pool;
-    if (profile == nullptr) return {};
-    std::vector<v1::ResidentYear> out = EvaluateResident(f, *profile, year, year);
+    EXPECT_NE(Profiles().Find(f.pool), nullptr) << f.pool;
+    if (Profiles().Find(f.pool) == nullptr) return {};
+    std::vector<v1::ResidentYear> out = EvaluateResident(f, Profiles(), year, year);
     EXPECT_EQ(out.size(), 1u);
     return out.empty() ? v1::ResidentYear() : out[0];
   }
@@ -1396,6 +1433,320 @@ TEST(R8Cap, HongheSpecialHardshipKeepsTheCap) {
   const v1::CriticalIllnessCap& cap = r.critical_illness_cap();
   EXPECT_FALSE(cap.unlimited());
   EXPECT_EQ(cap.effective(), 400000);
+}
+
+
+// ---------------------------------------------------------------------------
+// R2 (2026-11-30): the population register starts the obligation; no year
+// after a death is a break year.
+
+TEST(R2Register, RegisteredBefore2025AndFirstPayingFor2027HasTwoBreakYears) {
+  Person p;
+  p.Status(v1::REGISTERED, "2010-05-01").Pay(2027, "2026-10-12");
+  const v1::ResidentYear r = p.Year(2027);
+  EXPECT_EQ(r.break_years(), 2);  // 2025 and 2026
+  EXPECT_EQ(r.waiting().total_months(), 4);  // 3 fixed + (2 - 1) variable
+  EXPECT_EQ(r.critical_illness_cap().break_penalty(), 6000);
+}
+
+TEST(R2Register, WithoutARegisterEntryTheObligationStartsWithTheFirstPayment) {
+  Person p;
+  p.Pay(2027, "2026-10-12");
+  EXPECT_EQ(p.Year(2027).break_years(), 0);
+}
+
+TEST(R2Register, RegisteredIn2026CountsFrom2026) {
+  Person p;
+  p.Status(v1::REGISTERED, "2026-12-31").Pay(2028, "2027-10-12");
+  EXPECT_EQ(p.Year(2028).break_years(), 2);  // 2026 and 2027
+}
+
+TEST(R2Death, NoYearAfterADeathIsABreakYear) {
+  Person p;
+  p.PayInWindow(2025, 2026).Status(v1::DEATH, "2026-08-15");
+  EXPECT_EQ(p.Year(2027).break_years(), 0);
+  EXPECT_EQ(p.Year(2028).break_years(), 0);  // 2027 is after the death
+  EXPECT_EQ(p.Year(2029).break_years(), 0);
+}
+
+TEST(R2Death, TheYearOfTheDeathItselfCanBeABreakYear) {
+  Person p;
+  p.Pay(2025, "2024-10-12").Status(v1::DEATH, "2026-08-15");
+  EXPECT_EQ(p.Year(2027).break_years(), 1);  // 2026: alive part of the year, not insured
+  EXPECT_EQ(p.Year(2028).break_years(), 0);  // 2027 is no break year, so no run reaches 2028
+}
+
+// ---------------------------------------------------------------------------
+// R10: each year in its own pool.
+
+TEST(R10OwnPool, AHonghePaymentFor2027DoesNotRejudgeASuizhou2026Payment) {
+  // The case: Suizhou 2026 paid on 10 February (after Suizhou's window
+  // of 31 December) waits until 10 May, base 350,000, whatever comes later.
+  Person p = Person::Suizhou();
+  p.Pay(2026, "2026-02-10");
+  const v1::ResidentYear before = p.Year(2026);
+  p.In(kHongheArea).Pay(2027, "2026-10-12");
+  const v1::ResidentYear r = p.Year(2026);
+  EXPECT_FALSE(r.in_window());
+  EXPECT_EQ(r.waiting().benefits_from(), "2026-05-10");
+  EXPECT_EQ(r.critical_illness_cap().base(), 350000);
+  EXPECT_EQ(r.SerializeAsString(), before.SerializeAsString());
+  EXPECT_EQ(p.Query(2026).region(), "421300");
+  EXPECT_EQ(p.Query(2027).region(), "532500");
+  EXPECT_EQ(p.Query(2027).resident().critical_illness_cap().base(), 400000);
+}
+
+TEST(R10OwnPool, IncentivesRestartAfterAMoveToAnotherProvince) {
+  Person p;
+  p.PayInWindow(2025, 2029);  // Honghe: K 5 in 2029, CB 4,000, ZB 16,000
+  ASSERT_EQ(p.Year(2029).critical_illness_cap().continuity_bonus(), 4000);
+  ASSERT_EQ(p.Year(2029).critical_illness_cap().zero_claim_bonus(), 16000);
+  p.In(kSuizhouArea).Pay(2030, "2029-10-12");
+  const v1::ResidentYear r = p.Year(2030);
+  EXPECT_EQ(r.break_years(), 0);  // insured years count in any pool
+  EXPECT_EQ(r.continuous_years(), 1);
+  EXPECT_EQ(r.critical_illness_cap().continuity_bonus(), 0);
+  EXPECT_EQ(r.critical_illness_cap().zero_claim_bonus(), 0);
+  EXPECT_EQ(r.critical_illness_cap().effective(), 350000);
+  bool said = false;
+  const v1::Explanation x = p.Explain(2030);
+  for (const v1::Step& s : x.steps()) said = said || s.rule() == "R10";
+  EXPECT_TRUE(said);
+}
+
+TEST(R10OwnPool, ThePenaltyRestartsInAnotherProvinceToo) {
+  Person p;
+  p.Pay(2025, "2024-10-12").Pay(2028, "2027-10-12");  // Honghe: N 2, P 6,000
+  ASSERT_EQ(p.Year(2028).critical_illness_cap().break_penalty(), 6000);
+  p.In(kSuizhouArea).Pay(2029, "2028-10-12");
+  EXPECT_EQ(p.Year(2029).critical_illness_cap().break_penalty(), 0);
+}
+
+TEST(R10OwnPool, IncentivesCarryOverWithinAProvince) {
+  // A second Yunnan pool (Kunming, 530100) with Honghe's figures.
+  ProfileSet profiles = Profiles();
+  v1::PolicyProfile kunming = Profiles().all().at("532500");
+  kunming.set_pool("530100");
+  std::string text;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(kunming, &text).ok());
+  ASSERT_TRUE(profiles.Add(text, "530100.json").ok());
+  Person p;
+  p.PayInWindow(2025, 2028).In("530102").Pay(2029, "2028-10-12");
+  auto years = EvaluatePerson(p.Facts(), profiles, 2029, 2029);
+  ASSERT_TRUE(years.ok()) << years.status();
+  const v1::ResidentYear& r = (*years)[0].resident();
+  EXPECT_EQ((*years)[0].region(), "530100");
+  EXPECT_EQ(r.continuous_years(), 5);
+  EXPECT_EQ(r.critical_illness_cap().continuity_bonus(), 4000);
+  EXPECT_EQ(r.critical_illness_cap().zero_claim_bonus(), 16000);
+}
+
+TEST(R10OwnPool, AYearWithoutEnrolmentIsInThePoolOfItsLatestFactOn31December) {
+  Person p;
+  p.Pay(2025, "2024-10-12").In(kSuizhouArea).Status(v1::REGISTERED, "2026-12-31");
+  const PersonFacts f = p.Facts();
+  EXPECT_EQ(PoolOfYear(f, 2025), "532500");
+  EXPECT_EQ(PoolOfYear(f, 2026), "421300");  // the move on 31 December counts for 2026
+  EXPECT_EQ(PoolOfYear(f, 2024), "532500");  // before every fact: the first fact's pool
+}
+
+TEST(R10OwnPool, APersonWithAPoolWithoutAProfileIsRefused) {
+  Person p;
+  p.Pay(2025, "2024-10-12").In("110105").Pay(2026, "2025-10-12");
+  auto years = EvaluatePerson(p.Facts(), Profiles(), 2025, 2026);
+  EXPECT_EQ(years.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// ---------------------------------------------------------------------------
+// R11: Suizhou specifics.
+
+TEST(R11Suizhou, AMigrantWorkerMayPayUntilTheEndOfFebruary) {
+  Person p = Person::Suizhou();
+  p.Status(v1::MIGRANT_WORKER, "2025-06-01").Pay(2026, "2025-10-12").Pay(2027, "2027-02-28");
+  const v1::ResidentYear r = p.Year(2027);
+  EXPECT_TRUE(r.in_window());
+  EXPECT_EQ(r.waiting().total_months(), 0);
+  EXPECT_EQ(r.waiting().benefits_from(), "2027-01-01");
+  EXPECT_EQ(r.critical_illness_cap().zero_claim_bonus(), 4000);  // paid "in the window"
+}
+
+TEST(R11Suizhou, TheExtensionEndsOnTheLastDayOfFebruaryOfALeapYear) {
+  Person in = Person::Suizhou();
+  in.Status(v1::MIGRANT_WORKER, "2025-06-01").Pay(2027, "2026-10-12").Pay(2028, "2028-02-29");
+  EXPECT_TRUE(in.Year(2028).in_window());
+  Person out = Person::Suizhou();
+  out.Status(v1::MIGRANT_WORKER, "2025-06-01").Pay(2027, "2026-10-12").Pay(2028, "2028-03-01");
+  EXPECT_FALSE(out.Year(2028).in_window());
+  EXPECT_EQ(out.Year(2028).waiting().benefits_from(), "2028-06-01");
+}
+
+TEST(R11Suizhou, TheExtensionNeedsTheStatusOnThePaymentDate) {
+  Person ended = Person::Suizhou();
+  ended.Status(v1::MIGRANT_WORKER, "2025-06-01", "2026-12-31").Pay(2026, "2025-10-12").Pay(2027, "2027-02-10");
+  EXPECT_FALSE(ended.Year(2027).in_window());
+  Person none = Person::Suizhou();
+  none.Pay(2026, "2025-10-12").Pay(2027, "2027-02-10");
+  EXPECT_FALSE(none.Year(2027).in_window());
+}
+
+TEST(R11Suizhou, HongheHasNoExtension) {
+  Person p;
+  p.Status(v1::MIGRANT_WORKER, "2025-06-01").Pay(2026, "2025-10-12").Pay(2027, "2027-03-10");
+  EXPECT_FALSE(p.Year(2027).in_window());
+}
+
+TEST(R11Suizhou, SevereMentalIllnessIsCoveredFromTheDayAfterPayment) {
+  Person p = Person::Suizhou();
+  p.Pay(2025, "2024-10-12").Status(v1::SEVERE_MENTAL_ILLNESS, "2026-05-01").Pay(2027, "2027-03-15");
+  const v1::ResidentYear r = p.Year(2027);
+  EXPECT_EQ(r.break_years(), 1);
+  EXPECT_EQ(r.waiting().exempt(), "severe_mental_illness");
+  EXPECT_EQ(r.waiting().total_months(), 0);
+  EXPECT_EQ(r.waiting().benefits_from(), "2027-03-16");
+  EXPECT_EQ(r.critical_illness_cap().break_penalty(), 0);
+  EXPECT_FALSE(p.CoveredOn("2027-03-15").covered());
+  EXPECT_TRUE(p.CoveredOn("2027-03-16").covered());
+}
+
+TEST(R11Suizhou, SevereMentalIllnessPayingInTheWindowIsCoveredFrom1January) {
+  Person p = Person::Suizhou();
+  p.Pay(2025, "2024-10-12").Status(v1::SEVERE_MENTAL_ILLNESS, "2026-05-01").Pay(2027, "2026-11-15");
+  EXPECT_EQ(p.Year(2027).waiting().exempt(), "severe_mental_illness");
+  EXPECT_EQ(p.Year(2027).waiting().benefits_from(), "2027-01-01");
+}
+
+TEST(R11Suizhou, SevereMentalIllnessIsNoExemptionInHonghe) {
+  Person p;
+  p.Pay(2025, "2024-10-12").Status(v1::SEVERE_MENTAL_ILLNESS, "2026-05-01").Pay(2027, "2027-03-15");
+  EXPECT_EQ(p.Year(2027).waiting().exempt(), "");
+  EXPECT_EQ(p.Year(2027).waiting().total_months(), 3);
+}
+
+TEST(R11Suizhou, ADynamicallyAddedAssistanceRecipientIsCoveredFromTheDayAfterPayment) {
+  Person p = Person::Suizhou();
+  p.Pay(2026, "2025-10-12").Status(v1::MEDICAL_ASSISTANCE, "2027-02-01").Pay(2027, "2027-03-01");
+  const v1::ResidentYear r = p.Year(2027);
+  EXPECT_EQ(r.waiting().exempt(), "medical_assistance");
+  EXPECT_EQ(r.waiting().benefits_from(), "2027-03-02");
+}
+
+TEST(R11Suizhou, InHongheTheAssistanceRecipientIsCoveredFromThePaymentDate) {
+  Person p;
+  p.Pay(2026, "2025-10-12").Status(v1::MEDICAL_ASSISTANCE, "2027-03-05").Pay(2027, "2027-04-01");
+  EXPECT_EQ(p.Year(2027).waiting().exempt(), "medical_assistance");
+  EXPECT_EQ(p.Year(2027).waiting().benefits_from(), "2027-04-01");
+}
+
+TEST(R11Suizhou, ANewbornsSecondYearPaidLateIsCoveredFromThePaymentWithoutPenalty) {
+  Person p = Person::NewbornSuizhou("2026-03-10");
+  p.Registry(v1::ENROL, "2026-03-10", /*fee_waived=*/true).Pay(2027, "2027-05-20");
+  const v1::ResidentYear r = p.Year(2027);
+  EXPECT_FALSE(r.in_window());
+  EXPECT_EQ(r.waiting().exempt(), "newborn");
+  EXPECT_EQ(r.waiting().total_months(), 0);
+  EXPECT_EQ(r.waiting().benefits_from(), "2027-05-20");
+  EXPECT_EQ(r.critical_illness_cap().break_penalty(), 0);
+}
+
+TEST(R11Suizhou, ANewbornsSecondYearPaidInTheWindowIsCoveredFrom1January) {
+  Person p = Person::NewbornSuizhou("2026-03-10");
+  p.Registry(v1::ENROL, "2026-03-10", /*fee_waived=*/true).Pay(2027, "2026-12-20");
+  EXPECT_EQ(p.Year(2027).waiting().exempt(), "");
+  EXPECT_EQ(p.Year(2027).waiting().benefits_from(), "2027-01-01");
+}
+
+TEST(R11Suizhou, ANewbornsThirdYearPaidLateWaitsAsUsual) {
+  Person p = Person::NewbornSuizhou("2026-03-10");
+  p.Registry(v1::ENROL, "2026-03-10", /*fee_waived=*/true).Pay(2027, "2026-12-20").Pay(2028, "2028-02-10");
+  EXPECT_EQ(p.Year(2028).waiting().exempt(), "");
+  EXPECT_EQ(p.Year(2028).waiting().benefits_from(), "2028-05-10");
+}
+
+// ---------------------------------------------------------------------------
+// R12: audit findings.
+
+TEST(R12Audit, ResidentPaymentsForOneYearInTwoPoolsAreADuplicateEnrolment) {
+  Person p;
+  p.Pay(2026, "2025-10-12", "T1").In(kSuizhouArea).Pay(2026, "2025-11-02", "T2");
+  const std::vector<v1::Finding> f = p.Findings("duplicate_enrolment");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].record_id(), "T2");
+  EXPECT_EQ(f[0].refers_to(), "T1");
+  EXPECT_EQ(f[0].year(), 2026);
+  EXPECT_EQ(f[0].rule(), "R12");
+  EXPECT_NE(f[0].rule_source().find("001_62c659a40daacfea art. 10"), std::string::npos);
+}
+
+TEST(R12Audit, TwoPaymentsInOnePoolAreNoDuplicateEnrolment) {
+  Person p;
+  p.Pay(2026, "2025-10-12", "T1").Pay(2026, "2025-11-02", "T2");
+  EXPECT_TRUE(p.Findings("duplicate_enrolment").empty());
+}
+
+TEST(R12Audit, ResidentAndEmployeeCoverOnTheSameDayOutsideTheMoveMonth) {
+  Person p;
+  p.Pay(2026, "2025-10-12", "T1");
+  for (int m = 3; m <= 8; ++m) p.EmployeeMonth(2026, m);  // covered April-August
+  const std::vector<v1::Finding> f = p.Findings("duplicate_enrolment");
+  ASSERT_EQ(f.size(), 1u);
+  // April (the month of the move) and August (the last) are excused.
+  EXPECT_NE(f[0].reason().find("2026-05, 2026-06, 2026-07"), std::string::npos) << f[0].reason();
+  EXPECT_EQ(f[0].reason().find("2026-04"), std::string::npos) << f[0].reason();
+}
+
+TEST(R12Audit, EmployeeCoverEndingAsResidentCoverBeginsIsNoDuplicate) {
+  Person p;
+  for (int m = 1; m <= 12; ++m) p.EmployeeMonth(2026, m);
+  p.Pay(2027, "2026-10-12");  // the employee cover of 2027 stops after January
+  EXPECT_TRUE(p.Findings("duplicate_enrolment").empty());
+}
+
+TEST(R12Audit, ARefundAfterCoverBeganIsAFinding) {
+  Person p;
+  p.Pay(2026, "2025-10-12", "T1").Refund("T1", "2026-03-01");
+  const std::vector<v1::Finding> f = p.Findings("refund_after_benefits");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].refers_to(), "T1");
+  EXPECT_EQ(f[0].year(), 2026);
+  EXPECT_NE(f[0].reason().find("after its cover began on 2026-01-01"), std::string::npos) << f[0].reason();
+  EXPECT_FALSE(p.Year(2026).enrolled());  // the refund still applies
+}
+
+TEST(R12Audit, ARefundOnTheDayCoverBeganIsAFindingAndTheDayBeforeIsNot) {
+  Person on;
+  on.Pay(2026, "2025-10-12", "T1").Refund("T1", "2026-01-01");
+  EXPECT_EQ(on.Findings("refund_after_benefits").size(), 1u);
+  Person before;
+  before.Pay(2026, "2025-10-12", "T1").Refund("T1", "2025-12-31");
+  EXPECT_TRUE(before.Findings("refund_after_benefits").empty());
+}
+
+TEST(R12Audit, ARefundDuringTheWaitIsNoFinding) {
+  Person p;
+  p.Pay(2026, "2026-04-10", "T1").Refund("T1", "2026-06-01");  // waits until 10 July
+  EXPECT_TRUE(p.Findings("refund_after_benefits").empty());
+}
+
+TEST(R12Audit, RefundsAfterADeathEmployeeCoverOrADuplicateAreNoFinding) {
+  Person dead;
+  dead.Pay(2026, "2025-10-12", "T1").Status(v1::DEATH, "2026-04-01").Refund("T1", "2026-05-01");
+  EXPECT_TRUE(dead.Findings("refund_after_benefits").empty());
+  Person employed;
+  employed.Pay(2026, "2025-10-12", "T1").EmployeeMonth(2026, 3).EmployeeMonth(2026, 4).Refund("T1", "2026-05-01");
+  EXPECT_TRUE(employed.Findings("refund_after_benefits").empty());
+  Person twice;
+  twice.Pay(2026, "2025-10-12", "T1").Pay(2026, "2025-10-20", "T2").Refund("T2", "2026-05-01");
+  EXPECT_TRUE(twice.Findings("refund_after_benefits").empty());
+}
+
+TEST(R12Audit, AClaimAfterDeathIsAFindingButNotOnTheDayOfDeath) {
+  Person p;
+  p.Pay(2026, "2025-10-12").Status(v1::DEATH, "2026-06-10");
+  p.Claim("C1", "2026-06-10", 300000, 0).Claim("C2", "2026-06-11", 100000, 0).Claim("C3", "2026-06-12", 0, 0);
+  const std::vector<v1::Finding> f = p.Findings("claim_after_death");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].record_id(), "C2");
+  EXPECT_EQ(f[0].rule(), "R12");
 }
 
 }  // namespace

@@ -90,15 +90,23 @@ PANZHIHUA_AREAS = ["510402", "510403", "510411", "510421", "510422"]
 
 # What DOMAIN.md fixes per pool, for the reference model of the sample's expectations.
 # Panzhihua: DOMAIN.md gives no resident CI base cap, so its cap figures are not expected.
+# R11 (Suizhou): migrant workers pay until the end of February ("extension"), severe mental
+# illness exempts, exempt assistance recipients are covered from the day after payment
+# ("day_after"), and a fee-free newborn's next year paid late covers from the payment ("newborn_next").
 POLICY = {
     "532500": {"name": "Honghe", "base": 400000, "win_end": lambda y: date(y, 2, last_day(y, 2)),
-               "newborn_days": 90, "newborn_months": None, "unlimited": ()},
+               "newborn_days": 90, "newborn_months": None, "unlimited": (),
+               "extension": None, "day_after": 0, "severe_mental": False, "newborn_next": False},
     "421300": {"name": "Suizhou", "base": 350000, "win_end": lambda y: date(y - 1, 12, 31),
                "newborn_days": None, "newborn_months": 12,
-               "unlimited": ("special_hardship", "orphan", "minimum_living", "low_income_monitored")},
+               "unlimited": ("special_hardship", "orphan", "minimum_living", "low_income_monitored"),
+               "extension": lambda y: date(y, 2, last_day(y, 2)), "day_after": 1, "severe_mental": True,
+               "newborn_next": True},
     "510400": {"name": "Panzhihua", "base": None, "win_end": lambda y: date(y, 2, last_day(y, 2)),
-               "newborn_days": 90, "newborn_months": None, "unlimited": ()},
+               "newborn_days": 90, "newborn_months": None, "unlimited": (),
+               "extension": None, "day_after": 0, "severe_mental": False, "newborn_next": False},
 }
+SOURCE_ORDER = {"tax": 1, "civil": 2, "registry": 3, "claims": 4}
 MECHANISM_START = 2025
 
 
@@ -116,7 +124,7 @@ def model_resident(recs, pool: str, birth_of_id: date, years):
     recs: list of (feed, dict). Returns {year: {field: value}} with the field names of
     FIELD_PATHS. Interpretations where DOMAIN.md is silent are documented in README.md.
     """
-    pol = POLICY[pool]
+    pool_of_rec = lambda r: r["region"][:4] + "00"
     pays = [r for f, r in recs if f == "tax" and r.get("op", "pay") == "pay"]
     refunded = {r["refund_of"] for f, r in recs if f == "tax" and r.get("op") == "refund"}
     standing = [p for p in pays if p["record_id"] not in refunded]
@@ -129,24 +137,45 @@ def model_resident(recs, pool: str, birth_of_id: date, years):
     claims = [r for f, r in recs if f == "claims" and r.get("op", "settle") == "settle"
               and r["record_id"] not in reversed_]
     birth = None
+    death = None
     for st, frm, _ in statuses:
         if st == "birth":
             birth = frm
+        if st == "death" and (death is None or frm < death):
+            death = frm
+
+    # R10: each fact's pool by business date, in the canonical order (date, source, record_id).
+    def business_date(feed, r):
+        if feed == "tax":
+            return cst_day(r["paid_at"])
+        return D(r["effective_from"] if feed == "civil" else r["effective"] if feed == "registry"
+                 else r["service_date"])
+    placed = sorted((business_date(f, r), SOURCE_ORDER[f], r["record_id"], pool_of_rec(r)) for f, r in recs)
+
+    def pool_on(day):
+        at = [x for x in placed if x[0] <= day]
+        return (at[-1] if at else placed[0])[3]
 
     def resident_regular(p):
         return p["scheme"] == "resident" and p.get("purpose", "regular") in ("regular", "makeup")
 
-    enrol = {}  # year -> (date, fee_waived)
-    for p in sorted(standing, key=lambda p: po(p)):
+    enrol = {}  # year -> (date, fee_waived, pool)
+    for p in sorted(standing, key=lambda p: (po(p), p["paid_at"], p["record_id"])):
         if resident_regular(p):
             y = int(p["period"])
             if y not in enrol and po(p) <= date(y, 12, 31):
-                enrol[y] = (po(p), False)
-    for r in registry:
+                enrol[y] = (po(p), False, pool_of_rec(p))
+    for r in sorted(registry, key=lambda r: (D(r["effective"]), r["record_id"])):
         if r["action"] == "enrol" and r["scheme"] == "resident" and r.get("fee_waived") in (True, "true"):
             eff = D(r["effective"])
             if eff.year not in enrol or eff < enrol[eff.year][0]:
-                enrol[eff.year] = (eff, True)
+                enrol[eff.year] = (eff, True, pool_of_rec(r))
+
+    def pool_of_year(y):
+        return enrol[y][2] if y in enrol else pool_on(date(y, 12, 31))
+
+    def province(y):
+        return pool_of_year(y)[:2]
     # R2 counts employee *coverage*: paid months less the first-enrolment wait (E1: employer staff
     # from the month after the first paid month, same month in Panzhihua; E3: flexible workers wait
     # 3 months, 6 in Panzhihua). Later gaps (E2/E3 arrears) are not modelled: no scenario needs them.
@@ -155,7 +184,9 @@ def model_resident(recs, pool: str, birth_of_id: date, years):
     if paid_months:
         kinds = [r.get("kind") for r in registry if r["scheme"] == "employee" and r.get("kind")]
         flexible = any(p["payer"] == "flexible" for p in standing if p["scheme"] == "employee") or "flexible" in kinds
-        wait = (6 if pool == "510400" else 3) if flexible else (0 if pool == "510400" else 1)
+        first_pool = pool_of_rec(min((p for p in standing if p["scheme"] == "employee"),
+                                     key=lambda p: p["period"]))
+        wait = (6 if first_pool == "510400" else 3) if flexible else (0 if first_pool == "510400" else 1)
         fy, fm = paid_months[0]
         first_covered = (fy + (fm - 1 + wait) // 12, (fm - 1 + wait) % 12 + 1)
         emp_months = {ym for ym in paid_months if ym >= first_covered}
@@ -163,6 +194,7 @@ def model_resident(recs, pool: str, birth_of_id: date, years):
     first = []
     if birth:
         first.append(birth.year)
+    first += [frm.year for st, frm, _ in statuses if st == "registered"]
     first += [D(r["effective"]).year for r in registry]
     first += [int(p["period"][:4]) for p in pays]
     obligation = max(min(first), MECHANISM_START) if first else None
@@ -177,7 +209,7 @@ def model_resident(recs, pool: str, birth_of_id: date, years):
         if obligation is None:
             return 0
         n, x = 0, y - 1
-        while x >= obligation and not insured(x):
+        while x >= obligation and not insured(x) and not (death and x > death.year):
             n += 1
             x -= 1
         return n
@@ -189,40 +221,56 @@ def model_resident(recs, pool: str, birth_of_id: date, years):
     def ci_paid(y):
         return sum(fen_of(c["critical_illness_paid"]) for c in claims if D(c["service_date"]).year == y)
 
-    def exemption(y, paid):
+    def exemption(y, paid, pol):
+        """The exemption and the days after payment its cover starts (outside the window)."""
         we = pol["win_end"](y)
         within = lambda frm: frm <= paid <= add_months(frm, 3)
         for st, frm, _ in statuses:
             if st == "medical_assistance" and frm > we and within(frm):
-                return "medical_assistance"
+                return "medical_assistance", pol["day_after"]
+        if pol["severe_mental"]:
+            for st, frm, to in statuses:
+                if st == "severe_mental_illness" and frm <= paid and (to is None or to >= paid):
+                    return "severe_mental_illness", 1
         for name in ("veteran", "military_dependent", "released_prisoner"):
             for st, frm, _ in statuses:
                 if st == name and within(frm):
-                    return name
+                    return name, 0
         before = [(yy, mm) for yy, mm in emp_months if (yy, mm) < (paid.year, paid.month)]
         if before:
             yy, mm = max(before)
             end = date(yy, mm, last_day(yy, mm))
             if paid <= add_months(end, 3):
-                return "scheme_transfer"
-        return ""
+                return "scheme_transfer", 0
+        return "", 0
+
+    def in_window_of(y, paid, waived, pol):
+        if waived or paid <= pol["win_end"](y):
+            return True
+        # R11 (a): a migrant worker on the payment date, by the extended end.
+        return bool(pol["extension"]) and paid <= pol["extension"](y) and any(
+            st == "migrant_worker" and frm <= paid and (to is None or to >= paid) for st, frm, to in statuses)
 
     out = {}
     cb = zb = pen = 0
     reset_next = False
     prev_wait = None
-    base = pol["base"]
     for y in range(MECHANISM_START, max(years) + 1):
+        pol = POLICY[pool_of_year(y)]
+        base = pol["base"]
         jan1 = date(y, 1, 1)
         f = {}
         n = break_run(y)
         f["N"] = n
+        if y > MECHANISM_START and province(y) != province(y - 1):  # R10: another province
+            cb = zb = pen = 0
+            reset_next = False
         if reset_next:
             zb = 0
         reset_next = False
         if enrolled(y):
-            paid, waived = enrol[y]
-            in_window = waived or paid <= pol["win_end"](y)
+            paid, waived, _ = enrol[y]
+            in_window = in_window_of(y, paid, waived, pol)
             f.update(enrolled=True, paid_on=paid.isoformat(), in_window=in_window)
             exempt, fixed, var, rep, total, own = "", 0, 0, 0, 0, jan1
             first_enrolled = min(enrol)
@@ -234,10 +282,13 @@ def model_resident(recs, pool: str, birth_of_id: date, years):
                     within = paid <= add_months(birth, pol["newborn_months"])
                 nxt = add_months(date(paid.year, paid.month, 1), 1)
                 own = max(birth, jan1) if within else max(nxt, jan1)
+            elif (pol["newborn_next"] and birth and y == birth.year + 1 and not in_window
+                  and birth.year in enrol and enrol[birth.year][1]):
+                exempt, own = "newborn", max(paid, jan1)  # R11 (c)
             elif n >= 1 or not in_window:
-                exempt = exemption(y, paid)
+                exempt, days = exemption(y, paid, pol)
                 if exempt:
-                    own = jan1 if in_window else paid
+                    own = jan1 if in_window else paid + timedelta(days=days)
             if not exempt and (n >= 1 or not in_window):
                 fixed = 3
                 var = n - 1 if n >= 1 else 0
@@ -270,6 +321,8 @@ def model_resident(recs, pool: str, birth_of_id: date, years):
                 pen += 3000 * n
             k = 0
             for x in range(y, MECHANISM_START - 1, -1):
+                if province(x) != province(y):
+                    break
                 if enrolled(x):
                     k += 1
                 elif x in emp_years:
@@ -279,7 +332,8 @@ def model_resident(recs, pool: str, birth_of_id: date, years):
             f["K"] = k
             if k >= 5:
                 cb += 4000
-            if y - 1 >= MECHANISM_START and enrolled(y - 1) and not fund_paid(y - 1) and in_window:
+            if (y - 1 >= MECHANISM_START and enrolled(y - 1) and province(y - 1) == province(y)
+                    and not fund_paid(y - 1) and in_window):
                 zb += 4000
         else:
             f["enrolled"] = False
@@ -1058,18 +1112,68 @@ def build_scenarios(sb: SampleBuilder):
     p.exp(2028, enrolled=True, N=0, K=3, total=0, ZB=4000)
     p.exp(2030, enrolled=True, K=5, CB=4000, ZB=12000, effective=416000)
 
-    p = P("H", "mover-honghe-to-suizhou", "regions: paid 2025-2026 in Honghe (2026 on 2026-01-15, inside the Honghe window), then 2027 in Suizhou (421302)")
+    p = P("H", "mover-honghe-to-suizhou", "R10: paid 2025-2026 in Honghe (2026 on 2026-01-15, inside the Honghe window), then 2027 in Suizhou (421302): 2026 stays judged in Honghe; Hubei's incentives start from 0")
     p.pay(2025, "2024-10-10")
     p.pay(2026, "2026-01-15")
     p.pay(2027, "2026-11-10", region="421302")
-    p.exp(2027, enrolled=True, in_window=True, N=0, K=3, total=0, benefits_from="2027-01-01")
-    for f in ("in_window", "fixed", "total", "benefits_from", "base", "ZB", "effective"):
-        p.open_(2026, f, "DOMAIN.md does not say which region's rules judge a past year after a move. "
-                "Read with the region of the payment (Honghe): in the window, no wait, ZB 4000, cap 404000; "
-                "read with the person's latest region (Suizhou): after the window (31 Dec), 3 months to "
-                "2026-04-15, ZB 0, cap 350000")
-    for f in ("base", "ZB", "effective"):
-        p.open_(2027, f, "Suizhou base 350000 for 2027 (the 2027 payment is in Suizhou); ZB depends on how 2026 is read")
+    p.exp(2026, enrolled=True, in_window=True, N=0, K=2, total=0, benefits_from="2026-01-01",
+          base=400000, ZB=4000, effective=404000)
+    p.exp(2027, enrolled=True, in_window=True, N=0, K=1, total=0, benefits_from="2027-01-01",
+          base=350000, CB=0, ZB=0, P=0, effective=350000)
+
+    # ---------------- 2026-11-30: register, own pools, Suizhou specifics ----------------
+    p = P("H", "R2-registered-2010", "R2: in the population register since 2010-05-01, first pays for 2027 in the window: break years 2025-2026")
+    p.status("registered", "2010-05-01")
+    p.pay(2027, "2026-10-12")
+    p.exp(2027, enrolled=True, in_window=True, N=2, K=1, fixed=3, variable=1, total=4, benefits_from="2027-05-01",
+          P=6000, effective=394000)
+
+    p = P("S", "R10-suizhou-then-honghe", "R10: Suizhou 2026 paid 2026-02-10 (after Suizhou's window), then 2027 paid in Honghe: 2026 stays a Suizhou year")
+    p.pay(2026, "2026-02-10")
+    p.pay(2027, "2026-10-15", region="532501")
+    p.exp(2026, enrolled=True, in_window=False, N=0, total=3, benefits_from="2026-05-10", base=350000,
+          effective=350000)
+    p.exp(2027, enrolled=True, in_window=True, N=0, K=1, total=0, benefits_from="2027-01-01", base=400000,
+          ZB=0, effective=400000)  # Yunnan after Hubei: its incentives start from 0
+
+    p = P("S", "R11-migrant-worker-february", "R11 (a) (Suizhou): migrant worker since 2025-06-01, 2027 paid on 2027-02-26: counts as in the window")
+    p.status("migrant_worker", "2025-06-01")
+    p.pay(2026, "2025-11-05")
+    p.pay(2027, "2027-02-26")
+    p.exp(2027, enrolled=True, in_window=True, N=0, K=2, total=0, benefits_from="2027-01-01", ZB=4000,
+          effective=354000)
+
+    p = P("S", "R11-severe-mental-illness", "R11 (b) (Suizhou): severe mental illness from 2026-05-01, break 2026, 2027 paid 2027-03-15: covered from the day after")
+    p.pay(2025, "2024-10-12")
+    p.status("severe_mental_illness", "2026-05-01")
+    p.pay(2027, "2027-03-15")
+    p.exp(2027, enrolled=True, in_window=False, N=1, exempt="severe_mental_illness", total=0,
+          benefits_from="2027-03-16", P=0)
+
+    p = P("S", "R11-assistance-day-after", "R11 (b) (Suizhou): medical assistance from 2027-02-01 (after the window), 2027 paid 2027-03-01: covered from 2027-03-02")
+    p.pay(2026, "2025-10-12")
+    p.status("medical_assistance", "2027-02-01")
+    p.pay(2027, "2027-03-01")
+    p.exp(2027, enrolled=True, in_window=False, N=0, exempt="medical_assistance", total=0,
+          benefits_from="2027-03-02", P=0)
+
+    p = P("S", "R11-newborn-second-year-late", "R11 (c) (Suizhou): newborn 2026-03-10 enrolled fee-free, 2027 paid 2027-05-20: covered from the payment, no penalty",
+          birth="2026-03-10")
+    p.status("birth", "2026-03-10")
+    p.reg("enrol", "resident", "2026-03-10", fee_waived=True)
+    p.pay(2027, "2027-05-20")
+    p.exp(2027, enrolled=True, in_window=False, N=0, exempt="newborn", total=0, benefits_from="2027-05-20", P=0)
+
+    p = P("H", "R12-two-pools", "R12: 2026 paid in Honghe and again in Suizhou: a duplicate enrolment finding")
+    p.pay(2026, "2025-10-12")
+    p.pay(2026, "2025-11-20", region="421302")
+    p.note("`enrol audit` reports `duplicate_enrolment` for the Suizhou payment.")
+
+    p = P("H", "R12-refund-after-cover", "R12: 2026 paid in the window, refunded 2026-04-01 after cover began: a refund_after_benefits finding")
+    t = p.pay(2026, "2025-10-12")
+    p.refund(t, "2026-04-01")
+    p.exp(2026, enrolled=False)
+    p.note("`enrol audit` reports `refund_after_benefits` for the refund.")
 
     # ---------------- deaths, duplicates ----------------
     p = P("H", "death", "civil death 2026-08-15 after paying 2025-2026 (DOMAIN.md: no rule changes the year's figures)")
