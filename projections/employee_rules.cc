@@ -126,6 +126,9 @@ class Builder {
     auto it = pay_.find(m);
     return it != pay_.end() && it->second.paid;
   }
+  // The last paid month at or before m (a run may end with a month of the
+  // first wait left unpaid).
+  const MonthPay& LastPaid(Month m) const { return std::prev(pay_.upper_bound(m))->second; }
   const RegistryFact* TransferBefore(Month m) const {
     const RegistryFact* found = nullptr;
     for (const RegistryFact& r : f_.registry) {
@@ -136,6 +139,12 @@ class Builder {
   // E1/E3/E4: a first enrolment (or one after a long gap) at month a; returns
   // the first covered month.
   Month StartEpisode(Month a, bool first);
+  // E2/E3: when the first late payment for a month of the arrears [g, h] pays
+  // up every month of them due before it, within the time that restores
+  // cover, the last month of that interruption (before h).
+  std::optional<Month> PaidUpBy(Month g, Month h, const v1::EmployeePolicy& pol) const;
+  // Marks the paid-up interruption [g, k] covered.
+  void RestoreInterruption(Month g, Month k);
   void ApplyRegistry();
 
   const PersonFacts& f_;
@@ -169,14 +178,53 @@ Month Builder::StartEpisode(Month a, bool first) {
          {mp.record_id});
     return start;
   }
-  Month start = pol.employer_cover_same_month() ? a : a + 1;
+  // E1: from the month after the month of the payment date (Panzhihua: that
+  // month itself); a first contribution paid late does not backdate.
+  const Month paid_month(mp.first_paid);
+  Month start = std::max(a, paid_month + (pol.employer_cover_same_month() ? 0 : 1));
   if (start > a) Set(a, start - 1, MonthCover::kWaiting);
   Step(rule,
-       absl::StrCat("employer staff: first paid month ", MonthText(a), ", covered from ",
-                    FormatDate(FirstDay(start)),
-                    pol.employer_cover_same_month() ? " (the paid month itself)" : " (the month after)"),
+       absl::StrCat("employer staff: first paid month ", MonthText(a), ", paid on ", FormatDate(mp.first_paid),
+                    ", covered from ", FormatDate(FirstDay(start)),
+                    pol.employer_cover_same_month() ? " (the month of the payment)" : " (the month after the payment)"),
        {mp.record_id});
   return start;
+}
+
+std::optional<Month> Builder::PaidUpBy(Month g, Month h, const v1::EmployeePolicy& pol) const {
+  std::optional<Date> resumed;
+  for (Month m = g; m <= h; ++m) {
+    if (Paid(m) && (!resumed || pay_.at(m).first_paid < *resumed)) resumed = pay_.at(m).first_paid;
+  }
+  if (!resumed) return std::nullopt;
+  Month k = g;
+  for (Month m = g; m <= h; ++m) {
+    if ((Paid(m) && pay_.at(m).first_paid <= *resumed) || LastDay(m + 1) < *resumed) k = m;
+  }
+  if (k >= h) return std::nullopt;  // the whole of the arrears: judged as one
+  const bool flexible = Paid(g) && pay_.at(g).flexible;
+  const int64_t length = k - g + 1;
+  if (length >= pol.arrears_break_months() &&
+      length > (flexible ? pol.flexible_backdate_months() : pol.arrears_backdate_months())) {
+    return std::nullopt;
+  }
+  const Date made_up_by = LastDay(g + pol.arrears_backdate_months());
+  for (Month m = g; m <= k; ++m) {
+    if (!Paid(m) || pay_.at(m).first_paid > made_up_by) return std::nullopt;
+  }
+  return k;
+}
+
+void Builder::RestoreInterruption(Month g, Month k) {
+  std::vector<std::string> ids;
+  for (Month m = g; m <= k; ++m) ids.push_back(pay_.at(m).record_id);
+  Set(g, k, MonthCover::kCovered);
+  const int64_t n = k - g + 1;
+  Step(pay_.at(g).flexible ? "E3" : "E2",
+       absl::StrCat(n, " month", n == 1 ? "" : "s", " (", MonthText(g), n > 1 ? absl::StrCat(" to ", MonthText(k)) : "",
+                    ") paid up on ", FormatDate(pay_.at(k).first_paid),
+                    ": the interruption ends there, covered and backdated; later unpaid months count anew"),
+       ids);
 }
 
 EmployeeTimeline Builder::Build() {
@@ -187,14 +235,18 @@ EmployeeTimeline Builder::Build() {
   }
   const Month first = pay_.begin()->first;
   const Month last_paid = pay_.rbegin()->first;
-  // Runs of months paid on time; the first paid month starts a run even when
-  // it was paid late. The months between runs are arrears.
+  // E1/E3/E4: the first enrolment; its wait ends only with time.
+  const Month cover = StartEpisode(first, /*first=*/true);
+  // Runs of months paid on time. Every month before the first cover belongs to
+  // the first run: contributions before it are first contributions whatever
+  // their purpose or date, and a month missed in the wait is no arrears (it
+  // is simply not covered). The months between runs are arrears.
   std::vector<std::pair<Month, Month>> runs;
   {
     bool in_run = false;
     Month start = first;
-    for (Month m = first; m <= last_paid + 1; ++m) {
-      bool t = m == first || Timely(m);
+    for (Month m = first; m <= std::max(last_paid + 1, cover); ++m) {
+      bool t = m == first || m < cover || Timely(m);
       if (t && !in_run) {
         in_run = true;
         start = m;
@@ -204,10 +256,16 @@ EmployeeTimeline Builder::Build() {
       }
     }
   }
-  Month cover = StartEpisode(runs[0].first, /*first=*/true);
   Set(cover, runs[0].second, MonthCover::kCovered);
   for (size_t i = 1; i < runs.size(); ++i) {
-    const Month g = runs[i - 1].second + 1, h = runs[i].first - 1, next = runs[i].first;
+    const Month h = runs[i].first - 1, next = runs[i].first;
+    // E2: an interruption ends at the payment that resumes it; the unpaid
+    // months after that payment start a new count.
+    Month g = runs[i - 1].second + 1;
+    while (std::optional<Month> k = PaidUpBy(g, h, Policy(next))) {
+      RestoreInterruption(g, *k);
+      g = *k + 1;
+    }
     const int64_t gap = h - g + 1;
     // Made up: every month of the gap paid, the last of them within
     // arrears_backdate_months of interruption from the gap's start (Suizhou art. 10
@@ -223,7 +281,7 @@ EmployeeTimeline Builder::Build() {
     }
     const MonthPay& resumed = pay_.at(next);
     ids.push_back(resumed.record_id);
-    const bool flexible = pay_.at(runs[i - 1].second).flexible;
+    const bool flexible = LastPaid(runs[i - 1].second).flexible;
     const std::string gap_text = absl::StrCat(gap, " month", gap == 1 ? "" : "s", " unpaid (", MonthText(g),
                                               gap > 1 ? absl::StrCat(" to ", MonthText(h)) : "", ")");
     Month resume = next;
@@ -308,7 +366,7 @@ EmployeeTimeline Builder::Build() {
   // first missed month (Suizhou art. 11 (四): cover stops from the month after).
   const Month b = runs.back().second;
   if (b < end_ && t_.months.count(b) && t_.months[b] == MonthCover::kCovered) {
-    const bool flexible = pay_.at(b).flexible;
+    const bool flexible = LastPaid(b).flexible;
     Month overdue_through = end_;
     if (f_.known_on) overdue_through = std::min(end_, Month(*f_.known_on) - 2);
     const int64_t overdue = overdue_through - b;
@@ -317,7 +375,7 @@ EmployeeTimeline Builder::Build() {
       Step(flexible ? "E3" : "E2",
            absl::StrCat("as of ", FormatDate(*f_.known_on), " ", std::max<int64_t>(overdue, 0),
                         " month(s) after ", MonthText(b), " overdue: no break yet"),
-           {pay_.at(b).record_id});
+           {LastPaid(b).record_id});
     } else if (flexible) {
       Set(b + 1, b + 1, MonthCover::kCovered);
       Set(b + 2, end_, MonthCover::kSuspended);
@@ -441,30 +499,29 @@ v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& pr
     }
   }
 
-  // E5: maternity from the month after 6 consecutive paid months (employer
-  // staff; flexible workers have no maternity insurance).
+  // E5: maternity from the month after `need` consecutive paid months of
+  // employer staff (made-up months are paid months), and only in covered
+  // months. An unpaid month, and so a break that is not restored, ends the
+  // run, as a flexible worker's month does (flexible workers have no
+  // maternity insurance).
   std::optional<Month> maternity;
   std::vector<std::string> maternity_ids;
-  for (auto it = pay.begin(); it != pay.end();) {
-    if (it->second.flexible) {
-      ++it;
-      continue;
-    }
-    Month s = it->first, t = s;
-    std::vector<std::string> ids{it->second.record_id};
-    auto jt = std::next(it);
-    while (jt != pay.end() && jt->first == t + 1 && !jt->second.flexible) {
-      t = jt->first;
-      ids.push_back(jt->second.record_id);
-      ++jt;
-    }
+  if (!pay.empty()) {
     const int need = pol.maternity_months();
-    if (t - s + 1 >= need && s + need <= dec && t + 1 >= jan) {
-      maternity = s + need;
-      ids.resize(static_cast<size_t>(need));
-      maternity_ids = ids;
+    std::vector<std::string> run;  // record ids of the run's paid months
+    for (Month m = pay.begin()->first; m <= dec && !maternity; ++m) {
+      auto p = pay.find(m);
+      const bool paid = p != pay.end() && !p->second.flexible;
+      if (!paid) run.clear();
+      auto c = timeline.months.find(m);
+      const bool covered = c != timeline.months.end() && c->second == MonthCover::kCovered;
+      if (m >= jan && covered && paid && static_cast<int>(run.size()) >= need) {
+        maternity = m;
+        maternity_ids.assign(run.end() - need, run.end());
+        if (need == 0) maternity_ids.push_back(p->second.record_id);
+      }
+      if (paid) run.push_back(p->second.record_id);
     }
-    it = jt;
   }
   if (maternity) {
     e.mutable_maternity_from()->set_string_value(FormatDate(FirstDay(*maternity)));

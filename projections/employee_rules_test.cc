@@ -152,6 +152,12 @@ class Insured {
   }
   Insured& Employer(Month from, Month to, int day = 15) { return Months(v1::EMPLOYER, from, to, day); }
   Insured& Flexible(Month from, Month to, int day = 10) { return Months(v1::FLEXIBLE, from, to, day); }
+  // Contributions for every month of [from, to], all paid on `paid`.
+  Insured& AllPaidOn(v1::Payer payer, Month from, Month to, const std::string& paid,
+                     v1::Purpose purpose = v1::REGULAR) {
+    for (Month m = from; m <= to; ++m) Pay(payer, m, Day(paid), purpose);
+    return *this;
+  }
   // Make-up contributions for every month of [from, to], all paid on `paid`.
   Insured& MakeUp(v1::Payer payer, Month from, Month to, const std::string& paid) {
     for (Month m = from; m <= to; ++m) Pay(payer, m, Day(paid), v1::MAKEUP);
@@ -775,7 +781,7 @@ TEST(E4Transfers, FormerPoolPaymentsThenThreeMonthsMadeUpAreBackdated) {
 
 TEST(E5Maternity, SixConsecutivePaidMonthsGiveMaternityFromTheNextMonth) {
   Insured p(kSuizhou, /*male=*/false);
-  p.Employer(Month(2025, 1), Month(2025, 6));
+  p.Employer(Month(2025, 1), Month(2025, 7));  // July paid too: maternity only in covered months
   EXPECT_EQ(Text(p.Year(2025).maternity_from()), "2025-07-01");
 }
 
@@ -787,14 +793,14 @@ TEST(E5Maternity, FivePaidMonthsGiveNone) {
 
 TEST(E5Maternity, StreakAcrossTheYearEnd) {
   Insured p(kSuizhou, /*male=*/false);
-  p.Employer(Month(2024, 10), Month(2025, 3));
+  p.Employer(Month(2024, 10), Month(2025, 4));
   EXPECT_EQ(Text(p.Year(2024).maternity_from()), "null");
   EXPECT_EQ(Text(p.Year(2025).maternity_from()), "2025-04-01");
 }
 
 TEST(E5Maternity, StreakCompletedNextYearCountsThere) {
   Insured p(kSuizhou, /*male=*/false);
-  p.Employer(Month(2025, 8), Month(2026, 1));
+  p.Employer(Month(2025, 8), Month(2026, 2));
   EXPECT_EQ(Text(p.Year(2025).maternity_from()), "null");
   EXPECT_EQ(Text(p.Year(2026).maternity_from()), "2026-02-01");
 }
@@ -806,7 +812,7 @@ TEST(E5Maternity, AnUnpaidMonthRestartsTheCount) {
   EXPECT_EQ(Text(five.Year(2025).maternity_from()), "null");
   Insured six(kSuizhou, /*male=*/false);
   six.Employer(Month(2025, 1), Month(2025, 3));
-  six.Employer(Month(2025, 5), Month(2025, 10));  // May-October = 6
+  six.Employer(Month(2025, 5), Month(2025, 11));  // May-October = 6, November covered
   EXPECT_EQ(Text(six.Year(2025).maternity_from()), "2025-11-01");
 }
 
@@ -814,7 +820,7 @@ TEST(E5Maternity, MadeUpMonthsArePaidMonths) {
   Insured p(kSuizhou, /*male=*/false);
   p.Employer(Month(2025, 1), Month(2025, 2));
   p.MakeUp(v1::EMPLOYER, Month(2025, 3), Month(2025, 4), "2025-05-15");
-  p.Employer(Month(2025, 5), Month(2025, 6));
+  p.Employer(Month(2025, 5), Month(2025, 7));
   EXPECT_EQ(Text(p.Year(2025).maternity_from()), "2025-07-01");
 }
 
@@ -1173,6 +1179,111 @@ TEST(EmployeeBitemporal, ArrivalOrderDoesNotChangeTheTimeline) {
   EXPECT_EQ(p.Year(2025).SerializeAsString(), y.SerializeAsString());
   std::rotate(p.events().begin(), p.events().begin() + 7, p.events().end());
   EXPECT_EQ(p.Letters(2025) + p.Letters(2024), forward);
+}
+
+
+// ===========================================================================
+// The employee scheme as DOMAIN.md section 4 states it since 2026-11-30 (the
+// rule-fidelity issue's cases).
+
+// E1: a first contribution paid late does not backdate a first enrolment.
+TEST(E1FirstPayments, JanuaryToJunePaidOn15JuneIsCoveredFrom1July) {
+  Insured p(kSuizhou);
+  p.AllPaidOn(v1::EMPLOYER, Month(2026, 1), Month(2026, 6), "2026-06-15");
+  p.Employer(Month(2026, 7), Month(2026, 12));
+  EXPECT_EQ(p.Letters(2026), "WWWWWWCCCCCC");
+  EXPECT_EQ(Text(p.Year(2026).benefits_from()), "2026-07-01");
+}
+
+TEST(E1FirstPayments, PanzhihuaCoversFromTheMonthOfThePayment) {
+  Insured p(kPanzhihua);
+  p.AllPaidOn(v1::EMPLOYER, Month(2026, 1), Month(2026, 6), "2026-06-15");
+  p.Employer(Month(2026, 7), Month(2026, 12));
+  EXPECT_EQ(p.CoverPattern(2026), "-----CCCCCCC");
+}
+
+TEST(E1FirstPayments, HongheLikeSuizhouFromTheMonthAfterThePayment) {
+  Insured p(kHonghe);
+  p.AllPaidOn(v1::EMPLOYER, Month(2026, 3), Month(2026, 4), "2026-04-20");
+  p.Employer(Month(2026, 5), Month(2026, 12));
+  EXPECT_EQ(p.CoverPattern(2026), "----CCCCCCCC");
+}
+
+// A first enrolment has nothing to make up: `makeup` before the first cover
+// counts as a first contribution.
+TEST(E1FirstPayments, AFlexibleWorkersFirstMakeUpDoesNotSkipTheWait) {
+  Insured makeup(kSuizhou);
+  makeup.MakeUp(v1::FLEXIBLE, Month(2026, 1), Month(2026, 2), "2026-03-10");
+  makeup.Flexible(Month(2026, 3), Month(2026, 12));
+  EXPECT_EQ(makeup.CoverPattern(2026), "-----CCCCCCC");  // from 1 June
+  Insured regular(kSuizhou);
+  regular.AllPaidOn(v1::FLEXIBLE, Month(2026, 1), Month(2026, 2), "2026-03-10");
+  regular.Flexible(Month(2026, 3), Month(2026, 12));
+  EXPECT_EQ(regular.CoverPattern(2026), "-----CCCCCCC");
+}
+
+// E3: the wait ends only with time.
+TEST(E3Wait, AMonthMissedInTheWaitIsNotCovered) {
+  Insured p(kSuizhou);
+  p.Flexible(Month(2026, 3), Month(2026, 4)).Flexible(Month(2026, 6), Month(2026, 12));
+  EXPECT_EQ(p.Letters(2026), "..WWWCCCCCCC");  // March-May wait, May missed in it
+  EXPECT_FALSE(p.CoveredOn("2026-05-15").covered());
+  EXPECT_TRUE(p.CoveredOn("2026-06-01").covered());
+}
+
+TEST(E3Wait, AMakeUpNeverEndsTheWaitEarly) {
+  Insured p(kPanzhihua);
+  p.Flexible(Month(2026, 1), Month(2026, 2));
+  p.MakeUp(v1::FLEXIBLE, Month(2026, 3), Month(2026, 5), "2026-06-20");
+  p.Flexible(Month(2026, 6), Month(2026, 12), 25);
+  EXPECT_EQ(p.CoverPattern(2026), "------CCCCCC");  // 6 months from January
+}
+
+// E2: an interruption ends at the payment that resumes it.
+TEST(E2Interruption, ArrearsPaidUpThenTwoUnpaidMonthsMakeNoBreak) {
+  Insured p(kSuizhou);
+  p.Employer(Month(2026, 1), Month(2026, 6));
+  p.MakeUp(v1::EMPLOYER, Month(2026, 7), Month(2026, 9), "2026-10-05");
+  p.Employer(Month(2026, 12), Month(2026, 12));
+  p.Employer(Month(2027, 1), Month(2027, 3));
+  EXPECT_EQ(p.CoverPattern(2026), "-CCCCCCCCCCC");
+  EXPECT_EQ(Intervals(p.Year(2026)), "");
+}
+
+TEST(E2Interruption, ThreeUnpaidMonthsAfterThePaidUpArrearsAreANewBreak) {
+  Insured p(kSuizhou);
+  p.Employer(Month(2026, 1), Month(2026, 5));
+  p.MakeUp(v1::EMPLOYER, Month(2026, 6), Month(2026, 8), "2026-09-05");
+  p.Employer(Month(2026, 12), Month(2027, 3));
+  EXPECT_EQ(p.CoverPattern(2026), "-CCCCCCC---C");  // June-August restored; September-November a break
+}
+
+// E5: maternity only in covered months.
+TEST(E5Covered, NoMaternityInASuspendedMonthAndTheRunStartsAgain) {
+  Insured p(kSuizhou, /*male=*/false);
+  p.Employer(Month(2026, 1), Month(2026, 6)).Employer(Month(2026, 10), Month(2026, 12));
+  EXPECT_EQ(p.CoverPattern(2026), "-CCCCC---CCC");
+  EXPECT_EQ(Text(p.Year(2026).maternity_from()), "null");
+  p.Employer(Month(2027, 1), Month(2027, 6));
+  EXPECT_EQ(Text(p.Year(2027).maternity_from()), "2027-04-01");  // October-March: 6 paid months
+}
+
+TEST(E5Covered, NoMaternityInAYearWithoutCover) {
+  Insured p(kPanzhihua, /*male=*/false);
+  p.Employer(Month(2027, 1), Month(2027, 12));
+  EXPECT_EQ(Text(p.Year(2027).maternity_from()), "2027-01-01");
+  EXPECT_EQ(Text(p.Year(2028).maternity_from()), "null");
+}
+
+// R10: a transfer to another pool never changes earlier months.
+TEST(R10EmployeeMonths, ATransferToAnotherPoolDoesNotRejudgeEarlierYears) {
+  Insured p(kSuizhou, /*male=*/false);
+  p.Months(v1::EMPLOYER, Month(2026, 2), Month(2026, 12), 15, kPanzhihua);
+  const std::string before = p.CoverPattern(2026) + Text(p.Year(2026).maternity_from());
+  p.Registry(v1::TRANSFER_IN, "2029-12-03", v1::EMPLOYER_STAFF);
+  EXPECT_EQ(p.CoverPattern(2026), "-CCCCCCCCCCC");  // Panzhihua: from the paid month
+  EXPECT_EQ(Text(p.Year(2026).maternity_from()), "2026-02-01");
+  EXPECT_EQ(p.CoverPattern(2026) + Text(p.Year(2026).maternity_from()), before);
 }
 
 }  // namespace

@@ -247,7 +247,8 @@ TEST_F(ProjectorTest, RebuildAsOfLeavesOutLaterEvents) {
 
 // A random history of one person: resident payments in and after the window,
 // repairs, refunds, employee months with gaps and make-ups, registry actions,
-// statuses, claims and reversals, now and then in another pool.
+// statuses (the register, migrant workers and severe mental illness among
+// them), claims and reversals, now and then in another pool.
 class RandomHistory {
  public:
   explicit RandomHistory(uint32_t seed) : rng_(seed) {}
@@ -319,7 +320,7 @@ class RandomHistory {
   }
   StoredFact Status() {
     StoredFact f = Base(v1::CIVIL, v1::Event::kStatus, Day(Uniform(2022, 2030)));
-    f.v = {Uniform(1, 11), f.business_date, Uniform(0, 1) ? 0 : f.business_date + 10000, 0, 0, 0, 0, 0};
+    f.v = {Uniform(1, 14), f.business_date, Uniform(0, 1) ? 0 : f.business_date + 10000, 0, 0, 0, 0, 0};
     return f;
   }
   StoredFact Claim() {

@@ -99,6 +99,14 @@ struct Carried {
   std::optional<Date> wait_end;  // latest benefits_from of an earlier year
 };
 
+// Where Run's steps go: the year asked about gets every step, the years before
+// it the steps of the figures they carry forward.
+struct Explain {
+  std::vector<v1::Step>* steps = nullptr;
+  bool year = false;     // the year asked about
+  bool history = false;  // any year up to it
+};
+
 class Evaluator {
  public:
   // R2: "employee coverage in at least one month": the months the employee
@@ -191,6 +199,13 @@ class Evaluator {
   }
   // R8: the effective cap.
   void Cap(int year, const Carried& c, v1::ResidentYear* r, std::vector<v1::Step>* steps);
+  // Run's steps for one year: each rule's figure, then its cumulative effect.
+  void ProvinceMove(int y, const Explain& x, Carried* c);
+  void ApplyWaiting(int y, int n, const Enrolment& en, bool in_window, const Explain& x, Carried* c,
+                    v1::ResidentYear* r);
+  void ApplyPenalty(int y, int n, const Enrolment& en, const Explain& x, Carried* c, const v1::ResidentYear& r);
+  void ApplyContinuity(int y, const Explain& x, Carried* c, v1::ResidentYear* r);
+  void CheckBonusUsed(int y, int last_year, const Explain& x, Carried* c);
 
   std::optional<int> FirstEnrolledYear(int up_to) {
     for (int y = lo_; y <= up_to; ++y) {
@@ -548,109 +563,128 @@ void Evaluator::Cap(int year, const Carried& c, v1::ResidentYear* r, std::vector
   }
 }
 
+// R10: after a move to another province, its own incentives start from 0.
+void Evaluator::ProvinceMove(int y, const Explain& x, Carried* c) {
+  if (y <= lo_ || SameProvince(y - 1, y)) return;
+  if (x.history && (c->cb > 0 || c->zb > 0 || c->penalty > 0)) {
+    x.steps->push_back(MakeStep(y, "R10",
+                                absl::StrCat(y, ": judged in pool ", Rules(y).pool, ", another province than ",
+                                             Rules(y - 1).pool, " of ", y - 1,
+                                             ": bonuses and penalty start again from 0"),
+                                {}));
+  }
+  *c = Carried{0, 0, 0, false, c->wait_end};
+}
+
+// R3/R4: the waiting of an enrolled year, after any earlier waiting interval.
+void Evaluator::ApplyWaiting(int y, int n, const Enrolment& en, bool in_window, const Explain& x, Carried* c,
+                             v1::ResidentYear* r) {
+  WaitingFigure w = Waiting(y, en, in_window, n);
+  const Date bf = c->wait_end && *c->wait_end > w.own ? *c->wait_end : w.own;
+  c->wait_end = c->wait_end ? std::max(*c->wait_end, bf) : bf;
+  w.waiting.set_benefits_from(FormatDate(bf));
+  if (x.year) {
+    x.steps->push_back(WaitingStep(y, en, in_window, n, w, bf));
+    if (w.waiting.repaired_months() > 0) {
+      x.steps->push_back(MakeStep(y, "R4",
+                                  absl::StrCat(w.waiting.repaired_months(),
+                                               " repaired break year(s) paid before the wait ended: ",
+                                               w.waiting.repaired_months(), " month(s) off the variable waiting"),
+                                  w.repair_ids));
+    }
+  }
+  *r->mutable_waiting() = std::move(w.waiting);
+}
+
+// R7: the penalty on enrolment after a break.
+void Evaluator::ApplyPenalty(int y, int n, const Enrolment& en, const Explain& x, Carried* c,
+                             const v1::ResidentYear& r) {
+  const v1::ResidentPolicy& pol = Policy(y);
+  const int64_t add = BreakPenalty(y, n, r.waiting().exempt());
+  if (add == 0) return;
+  c->penalty = pol.penalty_permanent() ? c->penalty + add : add;
+  if (x.history) {
+    x.steps->push_back(MakeStep(y, "R7",
+                                absl::StrCat(y, ": enrolled after ", n, " break year(s): penalty + ",
+                                             pol.break_penalty_per_year_yuan(), " x ", n, " = ", add,
+                                             ", accumulated ", c->penalty),
+                                {en.record_id}));
+  }
+}
+
+// R5: the continuity bonus of an enrolled year.
+void Evaluator::ApplyContinuity(int y, const Explain& x, Carried* c, v1::ResidentYear* r) {
+  const v1::ResidentPolicy& pol = Policy(y);
+  const bool mechanism = y >= pol.mechanism_start_year();
+  const int k = mechanism ? ContinuousYears(y) : 0;
+  r->set_continuous_years(k);
+  if (mechanism && k >= pol.continuity_threshold_years() + 1) {
+    c->cb += pol.continuity_bonus_yuan();
+    if (x.history) {
+      x.steps->push_back(MakeStep(y, "R5",
+                                  absl::StrCat(y, ": ", k, " continuous years (more than ",
+                                               pol.continuity_threshold_years(), "): continuity bonus + ",
+                                               pol.continuity_bonus_yuan(), ", accumulated ", c->cb),
+                                  EnrolmentsIn(y - k + 1, y)));
+    }
+  }
+  if (x.year) {
+    x.steps->push_back(MakeStep(y, "R5",
+                                absl::StrCat(k, " continuous resident-enrolled years since ", pol.mechanism_start_year(),
+                                             " and the last break; continuity bonus accumulated ", c->cb),
+                                EnrolmentsIn(y - k + 1, y)));
+  }
+}
+
+// R6: the zero-claim bonus is used when CI payments exceed base - applied penalty.
+void Evaluator::CheckBonusUsed(int y, int last_year, const Explain& x, Carried* c) {
+  const v1::ResidentPolicy& pol = Policy(y);
+  const int64_t base = pol.ci_base_cap().yuan();
+  const int64_t applied_penalty = std::min(c->penalty, base * pol.penalty_limit_percent() / 100);
+  if (CriticalIllnessPaidIn(y) <= (base - applied_penalty) * 100) return;
+  c->zb_reset_next = true;
+  if (x.history && y < last_year && c->zb > 0) {
+    x.steps->push_back(MakeStep(y, "R6",
+                                absl::StrCat(y, ": critical-illness payments exceeded ", base - applied_penalty,
+                                             " (base less applied penalty): the zero-claim bonus is used and "
+                                             "restarts from 0 in ",
+                                             y + 1),
+                                FundClaimsIn(y)));
+  }
+}
+
 std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year, std::vector<v1::Step>* steps) {
   std::vector<v1::ResidentYear> out;
   lo_ = first_year;
   if (!f_.empty()) lo_ = std::min(lo_, f_.min_year);
   lo_ = std::min(lo_, Policy(first_year).mechanism_start_year());
-
   Carried c;
   for (int y = lo_; y <= last_year; ++y) {
-    const v1::ResidentPolicy& pol = Policy(y);
-    const bool mechanism = y >= pol.mechanism_start_year();
-    const bool explain = steps != nullptr && y == last_year;  // steps for the year asked about
-    const bool history = steps != nullptr && y <= last_year;  // cumulative figures
-    // R10: after a move to another province, its own incentives start from 0.
-    if (y > lo_ && !SameProvince(y - 1, y)) {
-      if (history && (c.cb > 0 || c.zb > 0 || c.penalty > 0)) {
-        steps->push_back(MakeStep(y, "R10",
-                                  absl::StrCat(y, ": judged in pool ", Rules(y).pool, ", another province than ",
-                                               Rules(y - 1).pool, " of ", y - 1,
-                                               ": bonuses and penalty start again from 0"),
-                                  {}));
-      }
-      c = Carried{0, 0, 0, false, c.wait_end};
-    }
+    // Steps for the year asked about, and the cumulative figures before it.
+    const Explain x{steps, steps != nullptr && y == last_year, steps != nullptr};
+    ProvinceMove(y, x, &c);
     if (c.zb_reset_next) c.zb = 0;
     c.zb_reset_next = false;
     v1::ResidentYear r;
     r.mutable_waiting();  // printed even when not enrolled
     const int n = BreakRun(y);
     r.set_break_years(n);
-    if (explain) steps->push_back(BreakStep(y, n));
-
+    if (x.year) steps->push_back(BreakStep(y, n));
     Enrolled(y);
     const Enrolment en = enrolment_[y];
     const bool in_window = en.enrolled && InWindow(y, en);
-    if (explain) steps->push_back(EnrolmentStep(y, en, in_window));
+    if (x.year) steps->push_back(EnrolmentStep(y, en, in_window));
     if (en.enrolled) {
       r.set_enrolled(true);
       r.set_paid_on(FormatDate(en.on));
       r.set_in_window(in_window);
-      WaitingFigure w = Waiting(y, en, in_window, n);
-      const Date bf = c.wait_end && *c.wait_end > w.own ? *c.wait_end : w.own;
-      c.wait_end = c.wait_end ? std::max(*c.wait_end, bf) : bf;
-      w.waiting.set_benefits_from(FormatDate(bf));
-      if (explain) {
-        steps->push_back(WaitingStep(y, en, in_window, n, w, bf));
-        if (w.waiting.repaired_months() > 0) {
-          steps->push_back(MakeStep(y, "R4",
-                                    absl::StrCat(w.waiting.repaired_months(),
-                                                 " repaired break year(s) paid before the wait ended: ",
-                                                 w.waiting.repaired_months(), " month(s) off the variable waiting"),
-                                    w.repair_ids));
-        }
-      }
-      *r.mutable_waiting() = std::move(w.waiting);
-      // R7: penalty on enrolment after a break.
-      if (const int64_t add = BreakPenalty(y, n, r.waiting().exempt()); add > 0) {
-        c.penalty = pol.penalty_permanent() ? c.penalty + add : add;
-        if (history) {
-          steps->push_back(MakeStep(y, "R7",
-                                    absl::StrCat(y, ": enrolled after ", n, " break year(s): penalty + ",
-                                                 pol.break_penalty_per_year_yuan(), " x ", n, " = ", add,
-                                                 ", accumulated ", c.penalty),
-                                    {en.record_id}));
-        }
-      }
-      // R5: continuity.
-      const int k = mechanism ? ContinuousYears(y) : 0;
-      r.set_continuous_years(k);
-      if (mechanism && k >= pol.continuity_threshold_years() + 1) {
-        c.cb += pol.continuity_bonus_yuan();
-        if (history) {
-          steps->push_back(MakeStep(y, "R5",
-                                    absl::StrCat(y, ": ", k, " continuous years (more than ",
-                                                 pol.continuity_threshold_years(), "): continuity bonus + ",
-                                                 pol.continuity_bonus_yuan(), ", accumulated ", c.cb),
-                                    EnrolmentsIn(y - k + 1, y)));
-        }
-      }
-      if (explain) {
-        steps->push_back(MakeStep(y, "R5",
-                                  absl::StrCat(k, " continuous resident-enrolled years since ",
-                                               pol.mechanism_start_year(),
-                                               " and the last break; continuity bonus accumulated ", c.cb),
-                                  EnrolmentsIn(y - k + 1, y)));
-      }
-      // R6: zero claims last year and paid in the window this year.
-      c.zb += ZeroClaimBonus(y, in_window, en, steps, explain, history, c.zb);
+      ApplyWaiting(y, n, en, in_window, x, &c, &r);
+      ApplyPenalty(y, n, en, x, &c, r);
+      ApplyContinuity(y, x, &c, &r);
+      c.zb += ZeroClaimBonus(y, in_window, en, steps, x.year, x.history, c.zb);
     }
-    // R6: the incentive was used when CI payments exceed base - applied penalty.
-    const int64_t base = pol.ci_base_cap().yuan();
-    const int64_t applied_penalty = std::min(c.penalty, base * pol.penalty_limit_percent() / 100);
-    if (CriticalIllnessPaidIn(y) > (base - applied_penalty) * 100) {
-      c.zb_reset_next = true;
-      if (history && y < last_year && c.zb > 0) {
-        steps->push_back(MakeStep(y, "R6",
-                                  absl::StrCat(y, ": critical-illness payments exceeded ", base - applied_penalty,
-                                               " (base less applied penalty): the zero-claim bonus is used and "
-                                               "restarts from 0 in ",
-                                               y + 1),
-                                  FundClaimsIn(y)));
-      }
-    }
-    Cap(y, c, &r, explain ? steps : nullptr);
+    CheckBonusUsed(y, last_year, x, &c);
+    Cap(y, c, &r, x.year ? steps : nullptr);
     if (y >= first_year) out.push_back(std::move(r));
   }
   return out;
