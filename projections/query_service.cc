@@ -10,6 +10,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "projections/facts.h"
 #include "projections/person_model.h"
+#include "projections/resident_rules.h"
 
 namespace enrol {
 
@@ -137,7 +138,7 @@ absl::StatusOr<std::optional<v1::PersonYear>> QueryService::Query(const std::str
       return absl::DataLossError(absl::StrCat("projection of ", id, ": year ", year, " does not parse"));
     }
     answer.set_id_number(id);
-    answer.set_region(person->facts.pool);
+    answer.set_region(PoolOfYear(person->facts, year));  // R10: the year's own pool
     return std::optional<v1::PersonYear>(std::move(answer));
   }
   auto years = EvaluatePerson(person->facts, *profiles_, year, year);

@@ -181,6 +181,26 @@ TEST_F(CliTest, ExplainNamesRulesSourcesAndRecords) {
   EXPECT_EQ(Enrol("explain --id 11010519491231002X --year 2027").exit_code, 3);
 }
 
+// R10: a move does not re-judge an earlier year, through the stored
+// projection and the evaluated (--as-of) path alike.
+TEST_F(CliTest, EachYearIsAnsweredInItsOwnPool) {
+  Write("tax.jsonl",
+        "{\"record_id\":\"T1\",\"id_number\":\"532501199001011239\",\"region\":\"421302\",\"scheme\":\"resident\","
+        "\"payer\":\"individual\",\"period\":\"2026\",\"amount\":\"400.00\",\"paid_at\":\"2026-02-10T09:30:00+08:00\"}\n" +
+            Pay("T2", kPerson, 2027, "2026-10-15T09:30:00+08:00"));
+  ASSERT_EQ(Enrol("ingest --source tax tax.jsonl").exit_code, 0);
+  for (const char* as_of : {"", " --as-of 2100-01-01T00:00:00+08:00"}) {
+    Result y2026 = Enrol(std::string("query --id 532501199001011239 --year 2026") + as_of);
+    ASSERT_EQ(y2026.exit_code, 0) << y2026.err;
+    EXPECT_NE(y2026.out.find("\"region\":\"421300\""), std::string::npos) << y2026.out;
+    EXPECT_NE(y2026.out.find("\"benefits_from\":\"2026-05-10\""), std::string::npos) << y2026.out;
+    EXPECT_NE(y2026.out.find("\"base\":350000"), std::string::npos) << y2026.out;
+    Result y2027 = Enrol(std::string("query --id 532501199001011239 --year 2027") + as_of);
+    EXPECT_NE(y2027.out.find("\"region\":\"532500\""), std::string::npos) << y2027.out;
+    EXPECT_NE(y2027.out.find("\"base\":400000"), std::string::npos) << y2027.out;
+  }
+}
+
 TEST_F(CliTest, AuditFindings) {
   Write("tax.jsonl", Pay("T1", kPerson, 2025, "2025-11-06T09:30:00+08:00") +
                          Pay("T2", kPerson, 2025, "2026-01-06T09:30:00+08:00") +
