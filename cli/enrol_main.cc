@@ -6,6 +6,7 @@
 //   enrol rejects [--source S]
 //   enrol replay [--as-of TS]
 //   enrol digest                       (the live projection's digest)
+//   enrol serve [--listen HOST:PORT]   (the ledger as an HTTP/JSON service)
 //
 // --data-dir DIR (default ./enrol-data) selects the embedded store.
 #include <sys/stat.h>
@@ -19,7 +20,9 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
+#include <chrono>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -31,6 +34,8 @@
 #include "common/hashing.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "cli/answers.h"
+#include "cli/serve.h"
 #include "consumers/ingest.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/content_hash.h"
@@ -57,6 +62,9 @@ ABSL_FLAG(int, partitions, 64, "partitions of a new embedded log; of the events 
 ABSL_FLAG(std::string, group, "", "Kafka consumer group (project, stream)");
 ABSL_FLAG(std::string, topics, "enrol", "Kafka topic prefix: PREFIX.events, PREFIX.deadletters, PREFIX.raw.<feed>");
 ABSL_FLAG(int, replication, 1, "topics: replication factor (3 nodes: 3)");
+ABSL_FLAG(std::string, listen, "127.0.0.1:8080", "serve: HTTP listener HOST:PORT (port 0: any free port)");
+ABSL_FLAG(int64_t, max_body, int64_t{256} << 20, "serve: largest feed body accepted, bytes (larger: 413)");
+ABSL_FLAG(int, http_threads, 8, "serve: threads answering HTTP requests");
 ABSL_FLAG(bool, until_caught_up, false,
           "project/stream: exit once everything up to the high-water marks seen at start is applied");
 
@@ -87,16 +95,7 @@ absl::StatusOr<ProfileSet> LoadProfiles() {
   return dir.empty() ? ProfileSet::Builtin() : ProfileSet::LoadDir(dir);
 }
 
-absl::StatusOr<std::optional<int64_t>> AsOf() {
-  std::string text = absl::GetFlag(FLAGS_as_of);
-  if (text.empty()) return std::optional<int64_t>();
-  auto t = ParseTimestamp(text);
-  if (!t) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--as-of: \"", text, "\" is not an RFC 3339 timestamp with an offset"));
-  }
-  return std::optional<int64_t>(absl::ToUnixMicros(*t));
-}
+absl::StatusOr<std::optional<int64_t>> AsOf() { return ParseAsOf(absl::GetFlag(FLAGS_as_of), "--as-of"); }
 
 bool UseKafka() { return !absl::GetFlag(FLAGS_brokers).empty(); }
 
@@ -161,9 +160,7 @@ int Ingest(const std::vector<std::string>& files) {
     auto counts = IngestFiles(kafka->get(), kafka->get(), source, files, *profiles, options);
     progress.Done();
     if (!counts.ok()) return Fail(counts.status());
-    std::printf("{\"accepted\":%lld,\"duplicates\":%lld,\"rejected\":%lld}\n",
-                static_cast<long long>(counts->accepted), static_cast<long long>(counts->duplicates),
-                static_cast<long long>(counts->rejected));
+    std::printf("%s\n", CountsJson(*counts).c_str());
     return 0;
   }
   std::error_code ec;
@@ -197,9 +194,7 @@ int Ingest(const std::vector<std::string>& files) {
   // Leave no write-ahead log for the next open to replay.
   if (auto s = (*log)->Flush(); !s.ok()) return Fail(s);
   if (auto s = (*state)->Flush(); !s.ok()) return Fail(s);
-  std::printf("{\"accepted\":%lld,\"duplicates\":%lld,\"rejected\":%lld}\n",
-              static_cast<long long>(counts->accepted), static_cast<long long>(counts->duplicates),
-              static_cast<long long>(counts->rejected));
+  std::printf("%s\n", CountsJson(*counts).c_str());
   return 0;
 }
 
@@ -284,10 +279,7 @@ int Rejects() {
     store = std::move(*log);
   }
   auto s = store->ForEach(filter, [](const v1::DeadLetter& d) {
-    std::printf("{\"source\":%s,\"file\":%s,\"line\":%lld,\"record_id\":%s,\"reason\":%s,\"record\":%s,\"run\":%s}\n",
-                JsonQuote(SourceName(d.source())).c_str(), JsonQuote(d.file()).c_str(),
-                static_cast<long long>(d.line()), JsonQuote(d.record_id()).c_str(),
-                JsonQuote(d.reason()).c_str(), JsonQuote(d.record()).c_str(), JsonQuote(d.run()).c_str());
+    std::printf("%s\n", DeadLetterJson(d).c_str());
     return true;
   });
   if (!s.ok()) return Fail(s);
@@ -311,13 +303,8 @@ int AuditCommand() {
   }
   auto state = StateStore::Open(StateDir(), /*read_only=*/true);
   if (!state.ok()) return Fail(state.status());
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  auto s = enrol::Audit(state->get(), dead.get(), *profiles, year, [&](const v1::Finding& f) {
-    std::string line;
-    (void)google::protobuf::util::MessageToJsonString(f, &line, o);
-    std::printf("%s\n", line.c_str());
-  });
+  auto s = enrol::Audit(state->get(), dead.get(), *profiles, year,
+                        [&](const v1::Finding& f) { std::printf("%s\n", FindingJson(f).c_str()); });
   if (!s.ok()) return Fail(s);
   return 0;
 }
@@ -448,6 +435,36 @@ int Replay() {
   return 0;
 }
 
+// The embedded store as a service until SIGTERM or SIGINT (CONTRACT.md, Service).
+int Serve() {
+  if (UseKafka()) return Usage("serve: --brokers (a Kafka projection worker that answers) is not built yet");
+  auto profiles = LoadProfiles();
+  if (!profiles.ok()) return Fail(profiles.status());
+  ServeOptions o;
+  o.data_dir = absl::GetFlag(FLAGS_data_dir);
+  o.listen = absl::GetFlag(FLAGS_listen);
+  o.max_body_bytes = static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_body)));
+  o.http_threads = absl::GetFlag(FLAGS_http_threads);
+  o.projection_threads = absl::GetFlag(FLAGS_threads);
+  o.partitions = absl::GetFlag(FLAGS_partitions);
+  auto server = Server::Open(o, &*profiles);
+  if (!server.ok()) return Fail(server.status());
+  auto port = (*server)->Bind();
+  if (!port.ok()) return Fail(port.status());
+  CatchSignals();
+  std::thread stopper([&] {
+    while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    (*server)->Stop();
+  });
+  std::fprintf(stderr, "enrol serve: listening on http://%s:%d (data dir %s)\n",
+               o.listen.substr(0, o.listen.rfind(':')).c_str(), *port, o.data_dir.c_str());
+  absl::Status s = (*server)->Run();
+  g_stop = true;
+  stopper.join();
+  if (!s.ok()) return Fail(s);
+  return 0;
+}
+
 int Digest() {
   auto store = StateStore::Open(StateDir(), /*read_only=*/true);
   if (!store.ok()) return Fail(store.status());
@@ -478,6 +495,7 @@ int main(int argc, char** argv) {
       "  stream --brokers B --source S [--until-caught-up]   (raw feed topic -> events)\n"
       "  topics --brokers B [--partitions N] [--replication R]   (creates the topics)\n"
       "  digest\n"
+      "  serve [--listen HOST:PORT] [--max-body BYTES]   (the ledger as an HTTP/JSON service)\n"
       "common flags: --data-dir DIR (default ./enrol-data); --brokers HOST:PORT,... selects Kafka");
   if (argc < 2 || argv[1][0] == '-') {
     std::vector<char*> args(argv, argv + argc);
@@ -518,5 +536,6 @@ int main(int argc, char** argv) {
   if (command == "rejects") return enrol::Rejects();
   if (command == "replay") return enrol::Replay();
   if (command == "digest") return enrol::Digest();
+  if (command == "serve") return enrol::Serve();
   return enrol::Usage("unknown command \"" + command + "\"; see enrol --help");
 }

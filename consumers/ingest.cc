@@ -155,6 +155,12 @@ absl::StatusOr<IngestCounts> IngestFiles(Log* log, DeadLetterStore* dead, v1::So
     if (!reader.ok()) return reader.status();
     readers.push_back(std::move(*reader));
   }
+  return IngestReaders(log, dead, source, std::move(readers), profiles, options);
+}
+
+absl::StatusOr<IngestCounts> IngestReaders(Log* log, DeadLetterStore* dead, v1::Source source,
+                                           std::vector<std::unique_ptr<FeedReader>> readers,
+                                           const ProfileSet& profiles, const IngestOptions& options) {
   StageQueue<Batch> queue(2);
   std::thread reader([&] {
     absl::Status s = ReadAll(source, readers, profiles, options.batch_records, &queue);

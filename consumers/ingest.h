@@ -51,6 +51,11 @@ absl::StatusOr<IngestCounts> IngestFiles(Log* log, DeadLetterStore* dead, v1::So
                                          const std::vector<std::string>& files,
                                          const ProfileSet& profiles, const IngestOptions& options);
 
+// The same over readers already open (e.g. a request body, FeedReader::FromStream).
+absl::StatusOr<IngestCounts> IngestReaders(Log* log, DeadLetterStore* dead, v1::Source source,
+                                           std::vector<std::unique_ptr<FeedReader>> readers,
+                                           const ProfileSet& profiles, const IngestOptions& options);
+
 }  // namespace enrol
 
 #endif  // ENROL_CONSUMERS_INGEST_H_

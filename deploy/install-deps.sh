@@ -10,6 +10,7 @@ packages=(
   librocksdb-dev
   librdkafka-dev
   libjemalloc-dev
+  libcpp-httplib-dev prometheus-cpp-dev
   libssl-dev
   libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -114,7 +114,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string
     if (options.read_only && s.IsInvalidArgument()) {
       return absl::NotFoundError(absl::StrCat("no ledger at ", dir, ": ", s.ToString()));
     }
-    return FromRocks(s, absl::StrCat("open log ", dir));
+    return OpenError(s, absl::StrCat("open log ", dir), dir);
   }
   std::unique_ptr<rocksdb::DB> db(raw);
   int32_t partitions = options.partitions;

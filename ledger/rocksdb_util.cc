@@ -94,4 +94,14 @@ rocksdb::Options StoreOptions(size_t cache_mb) {
   return o;
 }
 
+absl::Status OpenError(const rocksdb::Status& s, const std::string& what, const std::string& dir) {
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return absl::UnavailableError(absl::StrCat(
+        dir, " is held by another process (a running `enrol serve`, or an ingest): send feeds to the server "
+             "(POST /v1/feeds/SOURCE) or wait for it to stop; RocksDB says: ",
+        s.ToString()));
+  }
+  return FromRocks(s, what);
+}
+
 }  // namespace enrol

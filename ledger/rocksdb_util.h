@@ -15,6 +15,10 @@ namespace enrol {
 // corruption, kInternal otherwise. `what` prefixes the message.
 absl::Status FromRocks(const rocksdb::Status& s, const std::string& what);
 
+// The error of opening `dir` for writing: a directory another process holds
+// (RocksDB's LOCK; e.g. a running `enrol serve`) is kUnavailable and says so.
+absl::Status OpenError(const rocksdb::Status& s, const std::string& what, const std::string& dir);
+
 // Options for a store of this project: LZ4, bloom filters, a shared block
 // cache of `cache_mb`, and bounded memtables so peak memory stays low.
 rocksdb::Options StoreOptions(size_t cache_mb);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -59,7 +60,17 @@ absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Open(const std::stri
 
 QueryService::QueryService(std::unique_ptr<EmbeddedLog> log, std::unique_ptr<StateStore> state,
                            const ProfileSet* profiles)
-    : log_(std::move(log)), state_(std::move(state)), profiles_(profiles) {}
+    : owned_log_(std::move(log)), owned_state_(std::move(state)), profiles_(profiles) {
+  log_ = owned_log_.get();
+  state_ = owned_state_.get();
+}
+
+std::unique_ptr<QueryService> QueryService::Over(EmbeddedLog* log, StateStore* state, const ProfileSet* profiles) {
+  std::unique_ptr<QueryService> q(new QueryService(nullptr, nullptr, profiles));
+  q->log_ = log;
+  q->state_ = state;
+  return q;
+}
 
 absl::StatusOr<QueryService::Person> QueryService::Load(const std::string& id,
                                                         std::optional<int64_t> as_of_us) {
@@ -87,13 +98,16 @@ absl::StatusOr<QueryService::Person> QueryService::Load(const std::string& id,
   Partition p{log_ != nullptr ? PartitionForKey(id, log_->partitions()) : 0};
   Offset applied{0};
   if (state_ != nullptr) {
+    // The offset first: should a projector commit in between, the record is
+    // newer than the offset, and the events read again are dropped as
+    // duplicates below.
+    auto a = state_->AppliedOffset(p);
+    if (!a.ok()) return a.status();
+    applied = *a;
     auto st = state_->Get(id);
     if (!st.ok()) return st.status();
     person.state = std::move(*st);
     if (person.state) facts = person.state->facts;
-    auto a = state_->AppliedOffset(p);
-    if (!a.ok()) return a.status();
-    applied = *a;
   }
   auto end = log_ != nullptr ? log_->EndOffset(p) : absl::StatusOr<Offset>(applied);
   if (!end.ok()) return end.status();
@@ -164,6 +178,22 @@ absl::StatusOr<std::optional<v1::Coverage>> QueryService::Covered(const std::str
   auto c = EvaluateCoverage(person->facts, *profiles_, day);
   if (!c.ok()) return c.status();
   return std::optional<v1::Coverage>(std::move(*c));
+}
+
+absl::StatusOr<std::optional<std::vector<v1::PersonYear>>> QueryService::Timeline(const std::string& id, int from,
+                                                                                int to) {
+  auto person = Load(id, std::nullopt);
+  if (!person.ok()) return person.status();
+  if (!person->found) return std::optional<std::vector<v1::PersonYear>>();
+  if (from == 0 && to == 0) std::tie(from, to) = StoredYears(person->facts, *profiles_);
+  if (from == 0) from = to;
+  if (to == 0) to = from;
+  if (from > to || to - from > 100) {
+    return absl::InvalidArgumentError("from: must be a year on or before `to`, at most 100 years apart");
+  }
+  auto years = EvaluatePerson(person->facts, *profiles_, from, to);
+  if (!years.ok()) return years.status();
+  return std::optional<std::vector<v1::PersonYear>>(std::move(*years));
 }
 
 }  // namespace enrol

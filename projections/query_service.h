@@ -30,6 +30,9 @@ class QueryService {
   // `profiles` is not owned and must outlive the service.
   static absl::StatusOr<std::unique_ptr<QueryService>> Open(const std::string& data_dir,
                                                             const ProfileSet* profiles);
+  // Over a log and a state another part of this process writes (enrol
+  // serve); none is owned. Answers stay consistent while a projector commits.
+  static std::unique_ptr<QueryService> Over(EmbeddedLog* log, StateStore* state, const ProfileSet* profiles);
 
   // nullopt when the ledger has never seen the person (as of as_of_us).
   absl::StatusOr<std::optional<v1::PersonYear>> Query(const std::string& id_number, int year,
@@ -38,6 +41,10 @@ class QueryService {
                                                          std::optional<int64_t> as_of_us);
   absl::StatusOr<std::optional<v1::Coverage>> Covered(const std::string& id_number, Date day,
                                                       std::optional<int64_t> as_of_us);
+  // Every year of [from, to] (both 0: the years the projection keeps for
+  // the person), evaluated: what the caseworker's timeline draws.
+  absl::StatusOr<std::optional<std::vector<v1::PersonYear>>> Timeline(const std::string& id_number, int from,
+                                                                      int to);
 
  private:
   struct Person;
@@ -45,8 +52,10 @@ class QueryService {
                const ProfileSet* profiles);
   absl::StatusOr<Person> Load(const std::string& id_number, std::optional<int64_t> as_of_us);
 
-  std::unique_ptr<EmbeddedLog> log_;
-  std::unique_ptr<StateStore> state_;  // null when nothing was projected yet
+  std::unique_ptr<EmbeddedLog> owned_log_;
+  std::unique_ptr<StateStore> owned_state_;
+  EmbeddedLog* log_ = nullptr;
+  StateStore* state_ = nullptr;  // null when nothing was projected yet
   const ProfileSet* profiles_;
 };
 

@@ -54,7 +54,7 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& 
       return absl::DataLossError(absl::StrCat("the projection in ", dir, " cannot be read (", s.ToString(),
                                               "); run `enrol replay` to rebuild it from the log"));
     }
-    return FromRocks(s, absl::StrCat("open state ", dir));
+    return OpenError(s, absl::StrCat("open state ", dir), dir);
   }
   return std::unique_ptr<StateStore>(new StateStore(std::unique_ptr<rocksdb::DB>(raw), bulk));
 }

@@ -1,0 +1,443 @@
+#include "cli/serve.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "cli/answers.h"
+#include "common/dates.h"
+#include "common/ids.h"
+#include "consumers/feed_reader.h"
+#include "consumers/ingest.h"
+#include "httplib.h"
+#include "ledger/content_hash.h"
+#include "ledger/embedded_log.h"
+#include "projections/audit.h"
+#include "projections/projector.h"
+#include "projections/query_service.h"
+#include "projections/state_store.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
+
+namespace enrol {
+namespace {
+
+constexpr char kJson[] = "application/json";
+constexpr char kJsonLines[] = "application/x-ndjson";
+
+// A request's answer before it is written: status and JSON body.
+struct Reply {
+  int status = 200;
+  std::string body;
+};
+
+Reply Error(int status, const std::string& message) { return {status, ErrorJson(message)}; }
+
+// Maps an error of the commands to its HTTP status: bad input 400, a person
+// of an unknown pool 422, unavailable storage 503, anything else 500.
+Reply FromStatus(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument: return Error(400, std::string(s.message()));
+    case absl::StatusCode::kFailedPrecondition: return Error(422, std::string(s.message()));
+    case absl::StatusCode::kUnavailable: return Error(503, std::string(s.message()));
+    default: return Error(500, std::string(s.message()));
+  }
+}
+
+// Query parameters, each checked with the parameter's name in the error.
+absl::StatusOr<int> YearParam(const httplib::Request& req, const char* name, bool required, int fallback) {
+  if (!req.has_param(name)) {
+    if (required) return absl::InvalidArgumentError(absl::StrCat(name, ": is required"));
+    return fallback;
+  }
+  int y = 0;
+  if (!absl::SimpleAtoi(req.get_param_value(name), &y) || y < 1950 || y > 2200) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": must be a year from 1950 to 2200"));
+  }
+  return y;
+}
+
+absl::Status CheckId(const std::string& id) {
+  if (auto s = ValidateIdNumber(id); !s.ok()) return absl::InvalidArgumentError(absl::StrCat("id: ", s.message()));
+  return absl::OkStatus();
+}
+
+int CurrentYear() { return static_cast<int>(CstDay(absl::Now()).year()); }
+
+// Resident set size and CPU time of this process, from /proc.
+double ResidentBytes() {
+  std::ifstream f("/proc/self/statm");
+  long pages = 0, resident = 0;
+  f >> pages >> resident;
+  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+}
+
+double OpenFiles() {
+  std::error_code ec;
+  double n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServeOptions options;
+  const ProfileSet* profiles = nullptr;
+  std::unique_ptr<EmbeddedLog> log;
+  std::unique_ptr<StateStore> state;
+  std::unique_ptr<Projector> projector;
+  std::unique_ptr<QueryService> queries;
+  absl::Mutex ingest_mu;  // one writer at a time
+  httplib::Server http;
+  std::string host;
+  int port = 0;
+
+  // Metrics.
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  prometheus::Family<prometheus::Counter>* requests = nullptr;
+  prometheus::Family<prometheus::Histogram>* latency = nullptr;
+  prometheus::Family<prometheus::Counter>* records = nullptr;
+  prometheus::Family<prometheus::Gauge>* lag = nullptr;
+  prometheus::Family<prometheus::Gauge>* process = nullptr;
+
+  void Metrics();
+  void Routes();
+  // Wraps a handler: counts the request by endpoint and status, times it.
+  httplib::Server::Handler Timed(const std::string& endpoint, std::function<Reply(const httplib::Request&)> fn);
+  void Count(const std::string& endpoint, int status, double seconds);
+
+  Reply Person(const httplib::Request& req);
+  Reply Covered(const httplib::Request& req);
+  Reply Explain(const httplib::Request& req);
+  Reply Timeline(const httplib::Request& req);
+  Reply Ingest(const httplib::Request& req, const std::string& body);
+  // Projection lag per partition: events appended and not yet projected.
+  absl::StatusOr<std::vector<int64_t>> Lag();
+  std::string MetricsText();
+};
+
+void Server::Impl::Metrics() {
+  requests = &prometheus::BuildCounter()
+                  .Name("enrol_http_requests_total")
+                  .Help("HTTP requests by endpoint and status code")
+                  .Register(*registry);
+  latency = &prometheus::BuildHistogram()
+                 .Name("enrol_http_request_seconds")
+                 .Help("HTTP request latency by endpoint")
+                 .Register(*registry);
+  records = &prometheus::BuildCounter()
+                 .Name("enrol_records_total")
+                 .Help("Feed records ingested through this server, by source and outcome")
+                 .Register(*registry);
+  lag = &prometheus::BuildGauge()
+             .Name("enrol_projection_lag_events")
+             .Help("Events in the log not yet in the projection, by partition")
+             .Register(*registry);
+  process = &prometheus::BuildGauge()
+                 .Name("enrol_process")
+                 .Help("Process and RocksDB figures (resident_bytes, open_files, *_sst_bytes, *_keys)")
+                 .Register(*registry);
+}
+
+void Server::Impl::Count(const std::string& endpoint, int status, double seconds) {
+  requests->Add({{"endpoint", endpoint}, {"code", std::to_string(status)}}).Increment();
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                                   0.01,   0.025,   0.05,   0.1,   0.5,    1,
+                                                                   5,      30};
+  latency->Add({{"endpoint", endpoint}}, kBuckets).Observe(seconds);
+}
+
+httplib::Server::Handler Server::Impl::Timed(const std::string& endpoint,
+                                             std::function<Reply(const httplib::Request&)> fn) {
+  return [this, endpoint, fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+    const auto start = std::chrono::steady_clock::now();
+    Reply r = fn(req);
+    res.status = r.status;
+    res.set_content(r.body + "\n", kJson);
+    Count(endpoint, r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  };
+}
+
+Reply Server::Impl::Person(const httplib::Request& req) {
+  const std::string id = req.matches[1];
+  if (auto s = CheckId(id); !s.ok()) return FromStatus(s);
+  auto year = YearParam(req, "year", false, CurrentYear());
+  if (!year.ok()) return FromStatus(year.status());
+  auto as_of = ParseAsOf(req.get_param_value("as_of"), "as_of");
+  if (!as_of.ok()) return FromStatus(as_of.status());
+  auto answer = queries->Query(id, *year, *as_of);
+  if (!answer.ok()) return FromStatus(answer.status());
+  if (!*answer) return Error(404, "not_found");
+  return {200, AnswerJson(**answer)};
+}
+
+Reply Server::Impl::Covered(const httplib::Request& req) {
+  const std::string id = req.matches[1];
+  if (auto s = CheckId(id); !s.ok()) return FromStatus(s);
+  if (!req.has_param("date")) return Error(400, "date: is required");
+  std::optional<Date> day = ParseDate(req.get_param_value("date"));
+  if (!day) return Error(400, "date: must be YYYY-MM-DD");
+  auto as_of = ParseAsOf(req.get_param_value("as_of"), "as_of");
+  if (!as_of.ok()) return FromStatus(as_of.status());
+  auto answer = queries->Covered(id, *day, *as_of);
+  if (!answer.ok()) return FromStatus(answer.status());
+  if (!*answer) return Error(404, "not_found");
+  return {200, AnswerJson(**answer)};
+}
+
+Reply Server::Impl::Explain(const httplib::Request& req) {
+  const std::string id = req.matches[1];
+  if (auto s = CheckId(id); !s.ok()) return FromStatus(s);
+  auto year = YearParam(req, "year", false, CurrentYear());
+  if (!year.ok()) return FromStatus(year.status());
+  auto as_of = ParseAsOf(req.get_param_value("as_of"), "as_of");
+  if (!as_of.ok()) return FromStatus(as_of.status());
+  auto answer = queries->Explain(id, *year, *as_of);
+  if (!answer.ok()) return FromStatus(answer.status());
+  if (!*answer) return Error(404, "not_found");
+  return {200, AnswerJson(**answer)};
+}
+
+Reply Server::Impl::Timeline(const httplib::Request& req) {
+  const std::string id = req.matches[1];
+  if (auto s = CheckId(id); !s.ok()) return FromStatus(s);
+  auto from = YearParam(req, "from", false, 0);
+  if (!from.ok()) return FromStatus(from.status());
+  auto to = YearParam(req, "to", false, 0);
+  if (!to.ok()) return FromStatus(to.status());
+  auto years = queries->Timeline(id, *from, *to);
+  if (!years.ok()) return FromStatus(years.status());
+  if (!*years) return Error(404, "not_found");
+  return {200, TimelineJson(id, **years)};
+}
+
+Reply Server::Impl::Ingest(const httplib::Request& req, const std::string& body) {
+  const std::string name = req.matches[1];
+  v1::Source source;
+  if (!ParseSourceName(name, &source)) return Error(400, "source: must be tax, civil, registry or claims");
+  const bool csv = req.get_header_value("Content-Type").rfind("text/csv", 0) == 0;
+  // The dead letters name the request as their file.
+  const std::string file = absl::StrCat("POST /v1/feeds/", name, csv ? ".csv" : ".jsonl");
+  if (body.empty()) return {200, CountsJson(IngestCounts())};
+  std::FILE* f = ::fmemopen(const_cast<char*>(body.data()), body.size(), "rb");
+  if (f == nullptr) return Error(500, "cannot read the request body");
+  std::vector<std::unique_ptr<FeedReader>> readers;
+  readers.push_back(FeedReader::FromStream(f, file));
+  absl::StatusOr<IngestCounts> counts;
+  {
+    absl::MutexLock lock(&ingest_mu);
+    IngestOptions o;
+    o.project = [this](std::vector<LogEntry>& entries) { return projector->ApplyAppended(log.get(), entries); };
+    counts = IngestReaders(log.get(), log.get(), source, std::move(readers), *profiles, o);
+  }
+  std::fclose(f);
+  if (!counts.ok()) return FromStatus(counts.status());
+  records->Add({{"source", name}, {"outcome", "accepted"}}).Increment(static_cast<double>(counts->accepted));
+  records->Add({{"source", name}, {"outcome", "duplicate"}}).Increment(static_cast<double>(counts->duplicates));
+  records->Add({{"source", name}, {"outcome", "rejected"}}).Increment(static_cast<double>(counts->rejected));
+  return {200, CountsJson(*counts)};
+}
+
+absl::StatusOr<std::vector<int64_t>> Server::Impl::Lag() {
+  std::vector<int64_t> out;
+  for (int32_t p = 0; p < log->partitions(); ++p) {
+    auto applied = state->AppliedOffset(Partition{p});
+    if (!applied.ok()) return applied.status();
+    auto end = log->EndOffset(Partition{p});
+    if (!end.ok()) return end.status();
+    out.push_back(end->value - applied->value);
+  }
+  return out;
+}
+
+std::string Server::Impl::MetricsText() {
+  if (auto l = Lag(); l.ok()) {
+    for (size_t p = 0; p < l->size(); ++p) {
+      lag->Add({{"partition", std::to_string(p)}}).Set(static_cast<double>((*l)[p]));
+    }
+  }
+  process->Add({{"figure", "resident_bytes"}}).Set(ResidentBytes());
+  process->Add({{"figure", "open_files"}}).Set(OpenFiles());
+  for (const auto& [db, dir] : {std::pair<std::string, std::string>{"log", options.data_dir + "/log"},
+                                {"state", options.data_dir + "/state"}}) {
+    double bytes = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec)) {
+      if (it->path().extension() == ".sst") bytes += static_cast<double>(it->file_size(ec));
+    }
+    process->Add({{"figure", db + "_sst_bytes"}}).Set(bytes);
+  }
+  return prometheus::TextSerializer().Serialize(registry->Collect());
+}
+
+void Server::Impl::Routes() {
+  const std::string person = R"(/v1/persons/([^/]+))";
+  http.Get(person, Timed("query", [this](const httplib::Request& r) { return Person(r); }));
+  http.Get(person + "/covered", Timed("covered", [this](const httplib::Request& r) { return Covered(r); }));
+  http.Get(person + "/explain", Timed("explain", [this](const httplib::Request& r) { return Explain(r); }));
+  http.Get(person + "/timeline", Timed("timeline", [this](const httplib::Request& r) { return Timeline(r); }));
+  // The body is read here whatever its Content-Type, so that httplib does not
+  // take JSON Lines sent as a form (curl --data-binary) for one.
+  http.Post(R"(/v1/feeds/([^/]+))",
+            [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
+              const auto start = std::chrono::steady_clock::now();
+              std::string body;
+              const size_t max = options.max_body_bytes;
+              const bool read = content([&](const char* data, size_t n) {
+                if (body.size() + n > max) return false;
+                body.append(data, n);
+                return true;
+              });
+              Reply r = !read || body.size() > max || req.get_header_value<uint64_t>("Content-Length") > max
+                            ? Error(413, absl::StrCat("body: larger than the ", max,
+                                                      " bytes this server accepts (--max-body)"))
+                            : Ingest(req, body);
+              res.status = r.status;
+              res.set_content(r.body + "\n", kJson);
+              Count("ingest", r.status,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            });
+  http.Get("/v1/rejects", [this](const httplib::Request& req, httplib::Response& res) {
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<v1::Source> filter;
+    if (req.has_param("source")) {
+      v1::Source s;
+      if (!ParseSourceName(req.get_param_value("source"), &s)) {
+        res.status = 400;
+        res.set_content(ErrorJson("source: must be tax, civil, registry or claims") + "\n", kJson);
+        Count("rejects", 400, 0);
+        return;
+      }
+      filter = s;
+    }
+    std::string body;
+    absl::Status s = log->ForEach(filter, [&](const v1::DeadLetter& d) {
+      absl::StrAppend(&body, DeadLetterJson(d), "\n");
+      return true;
+    });
+    Reply r = s.ok() ? Reply{200, std::move(body)} : FromStatus(s);
+    res.status = r.status;
+    res.set_content(s.ok() ? r.body : r.body + "\n", s.ok() ? kJsonLines : kJson);
+    Count("rejects", r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  });
+  http.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) {
+    const auto start = std::chrono::steady_clock::now();
+    auto year = YearParam(req, "year", false, 0);
+    std::string body;
+    absl::Status s = year.status();
+    if (s.ok()) {
+      std::optional<int> only;
+      if (*year != 0) only = *year;
+      s = enrol::Audit(state.get(), log.get(), *profiles, only,
+                       [&](const v1::Finding& f) { absl::StrAppend(&body, FindingJson(f), "\n"); });
+    }
+    Reply r = s.ok() ? Reply{200, std::move(body)} : FromStatus(s);
+    res.status = r.status;
+    res.set_content(s.ok() ? r.body : r.body + "\n", s.ok() ? kJsonLines : kJson);
+    Count("audit", r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  });
+  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(MetricsText(), "text/plain; version=0.0.4");
+  });
+  http.Get("/healthz", Timed("healthz", [](const httplib::Request&) { return Reply{200, "{\"status\":\"ok\"}"}; }));
+  http.Get("/readyz", Timed("readyz", [this](const httplib::Request&) {
+    auto l = Lag();
+    if (!l.ok()) return FromStatus(l.status());
+    int64_t behind = 0;
+    for (int64_t n : *l) behind += n;
+    if (behind > 0) return Reply{503, absl::StrCat("{\"ready\":false,\"behind\":", behind, "}")};
+    return Reply{200, "{\"ready\":true}"};
+  }));
+  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.status == 413) {
+      res.set_content(ErrorJson("body: larger than the server accepts (--max-body)") + "\n", kJson);
+    } else if (res.status == 404 && res.body.empty()) {
+      res.set_content(ErrorJson("not_found") + "\n", kJson);
+    }
+  });
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Open(const ServeOptions& options, const ProfileSet* profiles) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->profiles = profiles;
+  const size_t colon = options.listen.rfind(':');
+  if (colon == std::string::npos || !absl::SimpleAtoi(options.listen.substr(colon + 1), &impl->port) ||
+      impl->port < 0 || impl->port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--listen: \"", options.listen, "\" is not HOST:PORT"));
+  }
+  impl->host = options.listen.substr(0, colon);
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", options.data_dir, ": ", ec.message()));
+  auto log = EmbeddedLog::Open(options.data_dir + "/log", {.partitions = options.partitions});
+  if (!log.ok()) return log.status();
+  impl->log = std::move(*log);
+  auto state = StateStore::Open(options.data_dir + "/state", /*read_only=*/false);
+  if (!state.ok()) return state.status();
+  impl->state = std::move(*state);
+  if (auto s = CheckStateAgainstLog(impl->state.get(), impl->log.get(), /*adopt=*/true, options.data_dir); !s.ok()) {
+    return s;
+  }
+  impl->projector = std::make_unique<Projector>(impl->state.get(), profiles);
+  if (auto caught = impl->projector->CatchUp(impl->log.get(), options.projection_threads); !caught.ok()) {
+    return caught.status();
+  }
+  impl->queries = QueryService::Over(impl->log.get(), impl->state.get(), profiles);
+  impl->Metrics();
+  impl->Routes();
+  const int threads = std::max(2, options.http_threads);
+  impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  impl->http.set_payload_max_length(options.max_body_bytes);
+  impl->http.set_read_timeout(options.read_timeout_seconds, 0);
+  impl->http.set_write_timeout(options.read_timeout_seconds, 0);
+  impl->http.set_keep_alive_timeout(5);
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+absl::StatusOr<int> Server::Bind() {
+  Impl& i = *impl_;
+  if (i.port == 0) {
+    i.port = i.http.bind_to_any_port(i.host);
+    if (i.port < 0) return absl::UnavailableError(absl::StrCat("--listen: cannot bind ", i.host));
+  } else if (!i.http.bind_to_port(i.host, i.port)) {
+    return absl::UnavailableError(absl::StrCat("--listen: cannot bind ", i.options.listen));
+  }
+  return i.port;
+}
+
+absl::Status Server::Run() {
+  if (!impl_->http.listen_after_bind()) {
+    return absl::UnavailableError(absl::StrCat("--listen: the listener on ", impl_->options.listen, " failed"));
+  }
+  // Every request in hand has finished: leave nothing for a WAL replay.
+  if (auto s = impl_->log->Flush(); !s.ok()) return s;
+  return impl_->state->Flush();
+}
+
+void Server::Stop() { impl_->http.stop(); }
+
+}  // namespace enrol

@@ -1,0 +1,57 @@
+// Server: `enrol serve` on the embedded store (shared/CONTRACT.md, Service).
+// The one process that writes the data directory: it ingests the feeds
+// posted to it, projects each batch as it lands and answers over HTTP/JSON
+// with the JSON the command line prints for the same question (both fronts
+// call QueryService and the formatters of cli/answers.h). Queries run
+// concurrently on a pool of threads while an ingest is in progress; ingests
+// are taken one at a time (one writer). Prometheus metrics at /metrics.
+//
+// Thread-safe. Run() serves until Stop() (SIGTERM in `enrol serve`): the
+// listener closes, the requests in hand finish (an ingest in hand is then
+// durable and projected), and Run returns.
+#ifndef ENROL_CLI_SERVE_H_
+#define ENROL_CLI_SERVE_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "projections/profiles.h"
+
+namespace enrol {
+
+struct ServeOptions {
+  std::string data_dir = "./enrol-data";
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
+  size_t max_body_bytes = size_t{256} << 20;  // a larger feed body gets 413
+  int http_threads = 8;                       // a slow client holds one of them
+  int read_timeout_seconds = 30;              // a client this slow is dropped
+  int projection_threads = 2;
+  int partitions = 64;  // of a new log
+};
+
+class Server {
+ public:
+  // Opens (or creates) the data directory for writing and projects whatever
+  // an earlier run appended but did not project. `profiles` must outlive the
+  // server. kUnavailable when another process holds the directory.
+  static absl::StatusOr<std::unique_ptr<Server>> Open(const ServeOptions& options, const ProfileSet* profiles);
+  ~Server();
+
+  // Binds the listener; returns the port it listens on.
+  absl::StatusOr<int> Bind();
+  // Serves until Stop(); then makes the stores durable (flushes them).
+  absl::Status Run();
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace enrol
+
+#endif  // ENROL_CLI_SERVE_H_

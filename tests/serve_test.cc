@@ -1,0 +1,214 @@
+// `enrol serve` as an integrator runs it (CONTRACT.md, Service): the real
+// program on a free port, asked over HTTP while the command line reads the
+// same data directory; bad input, a slow client, metrics and SIGTERM.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "tests/testutil.h"
+
+extern char** environ;
+
+namespace enrol {
+namespace {
+
+class ServeTest : public CliTest {
+ protected:
+  void TearDown() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    CliTest::TearDown();
+  }
+
+  // Starts `enrol serve` on a free port; waits until it listens.
+  void Start(const std::string& extra = "") {
+    const std::string cmd = absl::StrCat("cd ", dir_.string(), " && exec ", ENROL_BINARY,
+                                         " serve --data-dir data --listen 127.0.0.1:0 ", extra, " 2>serve.err");
+    const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+    ASSERT_EQ(::posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      const std::string err = Slurp(dir_ / "serve.err");
+      const size_t at = err.find("http://127.0.0.1:");
+      if (at != std::string::npos) port_ = std::atoi(err.c_str() + at + 17);
+    }
+    ASSERT_NE(port_, 0) << Slurp(dir_ / "serve.err");
+  }
+
+  // SIGTERM; the exit status.
+  int Stop() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  httplib::Client Http() {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(120, 0);
+    return c;
+  }
+  std::string Get(const std::string& path, int want = 200) {
+    auto res = Http().Get(path);
+    EXPECT_TRUE(res) << path;
+    if (!res) return "";
+    EXPECT_EQ(res->status, want) << path << ": " << res->body;
+    return res->body;
+  }
+  std::string Post(const std::string& source, const std::string& body, const std::string& type = "application/x-ndjson") {
+    auto res = Http().Post(absl::StrCat("/v1/feeds/", source), body, type);
+    EXPECT_TRUE(res);
+    if (!res) return "";
+    EXPECT_EQ(res->status, 200) << res->body;
+    return res->body;
+  }
+  void PostSample() {
+    for (const char* feed : {"tax", "civil", "claims"}) {
+      Post(feed, Slurp(fs::path(ENROL_SOURCE_DIR) / "data/sample" / absl::StrCat(feed, ".jsonl")));
+    }
+    Post("registry", Slurp(fs::path(ENROL_SOURCE_DIR) / "data/sample/registry.csv"), "text/csv");
+  }
+
+  uintmax_t WalBytes() {
+    uintmax_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir_ / "data/log", ec)) {
+      if (e.path().extension() == ".log") n += e.file_size(ec);
+    }
+    return n;
+  }
+
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+TEST_F(ServeTest, AnswersAreTheBytesTheCommandLinePrintsWhileItRuns) {
+  Start();
+  PostSample();
+  for (const auto& [path, args] : std::vector<std::pair<std::string, std::string>>{
+           {"/v1/persons/532501199001011239?year=2027", "query --id 532501199001011239 --year 2027"},
+           {"/v1/persons/532501199001011239?year=2026&as_of=2100-01-01T00:00:00%2B08:00",
+            "query --id 532501199001011239 --year 2026 --as-of 2100-01-01T00:00:00+08:00"},
+           {"/v1/persons/532501199001011239/covered?date=2027-03-01",
+            "covered --id 532501199001011239 --date 2027-03-01"},
+           {"/v1/persons/532501199001011239/explain?year=2027", "explain --id 532501199001011239 --year 2027"},
+           {"/v1/rejects?source=civil", "rejects --source civil"},
+           {"/v1/audit?year=2026", "audit --year 2026"}}) {
+    Result cli = Enrol(args);  // a read-only open beside the server
+    ASSERT_EQ(cli.exit_code, 0) << args << ": " << cli.err;
+    EXPECT_EQ(Get(path), cli.out) << path;
+  }
+  EXPECT_EQ(Stop(), 0);
+}
+
+TEST_F(ServeTest, TheTimelineHasEveryYearOfThePerson) {
+  Start();
+  PostSample();
+  const std::string t = Get("/v1/persons/532501199001011239/timeline?from=2025&to=2028");
+  for (int y = 2025; y <= 2028; ++y) EXPECT_NE(t.find(absl::StrCat("\"year\":", y)), std::string::npos) << t;
+  EXPECT_EQ(t.find("\"year\":2029"), std::string::npos);
+  EXPECT_NE(Get("/v1/persons/532501199001011239/timeline").find("\"years\":[{"), std::string::npos);
+}
+
+TEST_F(ServeTest, BadInputIs400NamingTheParameterAndAnUnknownPersonIs404) {
+  Start("--max-body 1000");
+  Post("tax", Pay("T1", kPerson, 2026, "2025-10-12T09:30:00+08:00"));
+  const std::pair<const char*, const char*> bad[] = {
+      {"/v1/persons/532501199001011238?year=2027", "id: "},
+      {"/v1/persons/53250119900101123?year=2027", "id: "},
+      {"/v1/persons/532501199001011239?year=20x7", "year: "},
+      {"/v1/persons/532501199001011239?year=2027&as_of=yesterday", "as_of: "},
+      {"/v1/persons/532501199001011239/covered", "date: "},
+      {"/v1/persons/532501199001011239/covered?date=2027-02-30", "date: "},
+      {"/v1/persons/532501199001011239/timeline?from=2030&to=2020", "from: "},
+      {"/v1/rejects?source=bank", "source: "},
+      {"/v1/audit?year=0", "year: "}};
+  for (const auto& [path, names] : bad) {
+    EXPECT_NE(Get(path, 400).find(absl::StrCat("{\"error\":\"", names)), std::string::npos) << path;
+  }
+  EXPECT_EQ(Get("/v1/persons/110101198503039032?year=2027", 404), "{\"error\":\"not_found\"}\n");
+  auto big = Http().Post("/v1/feeds/tax", std::string(5000, '{'), "application/x-ndjson");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_NE(big->body.find("body: "), std::string::npos);
+  auto source = Http().Post("/v1/feeds/bank", "{}\n", "application/x-ndjson");
+  ASSERT_TRUE(source);
+  EXPECT_EQ(source->status, 400);
+}
+
+TEST_F(ServeTest, TheCommandLineIngestSaysAServerHoldsTheStore) {
+  Start();
+  Write("tax.jsonl", Pay("T1", kPerson, 2026, "2025-10-12T09:30:00+08:00"));
+  Result r = Enrol("ingest --source tax tax.jsonl");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("enrol serve"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("POST /v1/feeds/"), std::string::npos) << r.err;
+}
+
+TEST_F(ServeTest, MetricsHealthAndReadiness) {
+  Start();
+  Post("tax", Pay("T1", kPerson, 2026, "2025-10-12T09:30:00+08:00") + "{\"record_id\":\"X\"}\n");
+  Get(absl::StrCat("/v1/persons/", kPerson, "?year=2026"));
+  EXPECT_EQ(Get("/healthz"), "{\"status\":\"ok\"}\n");
+  EXPECT_EQ(Get("/readyz"), "{\"ready\":true}\n");
+  const std::string m = Get("/metrics");
+  for (const char* want : {"enrol_http_requests_total{code=\"200\",endpoint=\"query\"} 1",
+                           "enrol_records_total{outcome=\"accepted\",source=\"tax\"} 1",
+                           "enrol_records_total{outcome=\"rejected\",source=\"tax\"} 1",
+                           "enrol_http_request_seconds_bucket{endpoint=\"query\",le=",
+                           "enrol_projection_lag_events{partition=\"0\"} 0",
+                           "enrol_process{figure=\"resident_bytes\"}", "enrol_process{figure=\"log_sst_bytes\"}"}) {
+    EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m.substr(0, 3000);
+  }
+}
+
+TEST_F(ServeTest, ASlowClientDoesNotHoldUpTheOthers) {
+  Start("--http-threads 4");
+  std::vector<int> slow;
+  for (int i = 0; i < 3; ++i) {  // each sends half a request line and stalls
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port_));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_GT(::write(fd, "GET /v1/persons/5325", 20), 0);
+    slow.push_back(fd);
+  }
+  EXPECT_EQ(Get("/healthz"), "{\"status\":\"ok\"}\n");
+  for (int fd : slow) ::close(fd);
+}
+
+TEST_F(ServeTest, SigtermFinishesTheIngestInHandThenExitsZero) {
+  WriteBigFeed(dir_ / "big.jsonl", 120000);
+  const std::string body = Slurp(dir_ / "big.jsonl");
+  Start();
+  auto reply = std::async(std::launch::async, [&] { return Post("tax", body); });
+  // The request is in hand once its first batch is in the log's WAL.
+  for (int i = 0; i < 400 && WalBytes() < 100000; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ASSERT_GE(WalBytes(), 100000u);
+  EXPECT_EQ(Stop(), 0);
+  const std::string counts = reply.get();
+  EXPECT_EQ(counts, "{\"accepted\":120000,\"duplicates\":0,\"rejected\":24}\n");
+  // Nothing was lost: the same records again are all duplicates.
+  Result again = Enrol("ingest --source tax big.jsonl");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, "{\"accepted\":0,\"duplicates\":120000,\"rejected\":24}\n");
+}
+
+}  // namespace
+}  // namespace enrol
