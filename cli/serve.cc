@@ -35,6 +35,10 @@
 #include "prometheus/text_serializer.h"
 
 namespace enrol {
+
+// cli/page/index.html, compiled in (cli/CMakeLists.txt).
+extern const char kCaseworkerPage[];
+
 namespace {
 
 constexpr char kJson[] = "application/json";
@@ -355,6 +359,10 @@ void Server::Impl::Routes() {
     res.status = r.status;
     res.set_content(s.ok() ? r.body : r.body + "\n", s.ok() ? kJsonLines : kJson);
     Count("audit", r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  });
+  http.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kCaseworkerPage, "text/html; charset=utf-8");
+    Count("page", 200, 0);
   });
   http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(MetricsText(), "text/plain; version=0.0.4");

@@ -210,5 +210,45 @@ TEST_F(ServeTest, SigtermFinishesTheIngestInHandThenExitsZero) {
   EXPECT_EQ(again.out, "{\"accepted\":0,\"duplicates\":120000,\"rejected\":24}\n");
 }
 
+// The caseworker page in headless Chromium (Debian's chromium): the figures
+// it shows for a few persons of the sample, and a year's derivation opened as
+// a click would. Leaves page-*.png in the build tree as artifacts.
+TEST_F(ServeTest, TheCaseworkerPageShowsTheFiguresInChromium) {
+  ASSERT_EQ(std::system("command -v chromium >/dev/null"), 0) << "chromium is not installed (deploy/install-deps.sh)";
+  Start();
+  PostSample();
+  struct Case {
+    std::string id;
+    int year;
+    std::vector<std::string> shown;
+  };
+  const std::vector<Case> cases = {
+      // Honghe, paid in the window 2025-2027: zero-claim bonus 8,000 by 2027.
+      {"532501199001011239", 2027, {"<td class=\"effective\">408000</td>", "<td class=\"benefits-from\">2027-01-01</td>",
+                                    "R6", "002_7f3f053018f157c6"}},
+      // R10: a Suizhou 2026 payment after the window, then Honghe: 2026 waits until 10 May, cap 350,000.
+      {"42130319770324114X", 2026, {"<td class=\"benefits-from\">2026-05-10</td>", "<td class=\"effective\">350000</td>",
+                                    "R3", "waiting 3 fixed"}},
+  };
+  for (const Case& c : cases) {
+    const std::string url = absl::StrCat("http://127.0.0.1:", port_, "/?id=", c.id, "&year=", c.year);
+    const std::string flags = absl::StrCat("--headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=",
+                                           (dir_ / "chromium").string(), " --virtual-time-budget=10000");
+    ASSERT_EQ(std::system(absl::StrCat("chromium ", flags, " --dump-dom '", url, "' >", (dir_ / "dom.html").string(),
+                                       " 2>/dev/null")
+                              .c_str()),
+              0);
+    const std::string dom = Slurp(dir_ / "dom.html");
+    EXPECT_NE(dom.find(absl::StrCat("data-loaded=\"", c.id, "\"")), std::string::npos) << c.id << "\n" << dom;
+    for (const std::string& want : c.shown) EXPECT_NE(dom.find(want), std::string::npos) << c.id << ": " << want;
+    const std::string png = absl::StrCat(ENROL_ARTIFACT_DIR, "/page-", c.id, ".png");
+    EXPECT_EQ(std::system(absl::StrCat("chromium ", flags, " --window-size=1200,1400 --screenshot=", png, " '", url,
+                                       "' >/dev/null 2>&1")
+                              .c_str()),
+              0);
+    EXPECT_GT(fs::file_size(png), 10000u);
+  }
+}
+
 }  // namespace
 }  // namespace enrol
