@@ -63,6 +63,7 @@ ABSL_FLAG(std::string, group, "", "Kafka consumer group (project, stream)");
 ABSL_FLAG(std::string, topics, "enrol", "Kafka topic prefix: PREFIX.events, PREFIX.deadletters, PREFIX.raw.<feed>");
 ABSL_FLAG(int, replication, 1, "topics: replication factor (3 nodes: 3)");
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080", "serve: HTTP listener HOST:PORT (port 0: any free port)");
+ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:9090", "serve: gRPC listener HOST:PORT (port 0: any; empty: none)");
 ABSL_FLAG(int64_t, max_body, int64_t{256} << 20, "serve: largest feed body accepted, bytes (larger: 413)");
 ABSL_FLAG(int, http_threads, 8, "serve: threads answering HTTP requests");
 ABSL_FLAG(bool, until_caught_up, false,
@@ -443,6 +444,7 @@ int Serve() {
   ServeOptions o;
   o.data_dir = absl::GetFlag(FLAGS_data_dir);
   o.listen = absl::GetFlag(FLAGS_listen);
+  o.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
   o.max_body_bytes = static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_body)));
   o.http_threads = absl::GetFlag(FLAGS_http_threads);
   o.projection_threads = absl::GetFlag(FLAGS_threads);
@@ -456,8 +458,8 @@ int Serve() {
     while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     (*server)->Stop();
   });
-  std::fprintf(stderr, "enrol serve: listening on http://%s:%d (data dir %s)\n",
-               o.listen.substr(0, o.listen.rfind(':')).c_str(), *port, o.data_dir.c_str());
+  std::fprintf(stderr, "enrol serve: listening on http://%s:%d and gRPC port %d (data dir %s)\n",
+               o.listen.substr(0, o.listen.rfind(':')).c_str(), *port, (*server)->grpc_port(), o.data_dir.c_str());
   absl::Status s = (*server)->Run();
   g_stop = true;
   stopper.join();

@@ -21,6 +21,8 @@
 #include "common/ids.h"
 #include "consumers/feed_reader.h"
 #include "consumers/ingest.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
 #include "httplib.h"
 #include "ledger/content_hash.h"
 #include "ledger/embedded_log.h"
@@ -28,6 +30,7 @@
 #include "projections/projector.h"
 #include "projections/query_service.h"
 #include "projections/state_store.h"
+#include "proto/ledger.grpc.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
@@ -63,17 +66,22 @@ Reply FromStatus(const absl::Status& s) {
   }
 }
 
-// Query parameters, each checked with the parameter's name in the error.
-absl::StatusOr<int> YearParam(const httplib::Request& req, const char* name, bool required, int fallback) {
-  if (!req.has_param(name)) {
-    if (required) return absl::InvalidArgumentError(absl::StrCat(name, ": is required"));
-    return fallback;
-  }
+// A year parameter: 0 when absent (the command's default); checked with its
+// name in the error.
+absl::StatusOr<int> YearParam(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return 0;
   int y = 0;
-  if (!absl::SimpleAtoi(req.get_param_value(name), &y) || y < 1950 || y > 2200) {
+  if (!absl::SimpleAtoi(req.get_param_value(name), &y) || y == 0) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": must be a year from 1950 to 2200"));
   }
   return y;
+}
+
+absl::Status CheckYear(int y, const char* name) {
+  if (y != 0 && (y < 1950 || y > 2200)) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": must be a year from 1950 to 2200"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckId(const std::string& id) {
@@ -82,6 +90,13 @@ absl::Status CheckId(const std::string& id) {
 }
 
 int CurrentYear() { return static_cast<int>(CstDay(absl::Now()).year()); }
+
+// JSON Lines on success, else the error's status and JSON.
+void Lines(const absl::Status& s, std::string body, httplib::Response& res) {
+  Reply r = s.ok() ? Reply{200, std::move(body)} : FromStatus(s);
+  res.status = r.status;
+  res.set_content(s.ok() ? r.body : r.body + "\n", s.ok() ? kJsonLines : kJson);
+}
 
 // Resident set size and CPU time of this process, from /proc.
 double ResidentBytes() {
@@ -114,6 +129,9 @@ struct Server::Impl {
   httplib::Server http;
   std::string host;
   int port = 0;
+  std::unique_ptr<grpc::Service> grpc_service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  int grpc_port = 0;
 
   // Metrics.
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
@@ -128,6 +146,17 @@ struct Server::Impl {
   // Wraps a handler: counts the request by endpoint and status, times it.
   httplib::Server::Handler Timed(const std::string& endpoint, std::function<Reply(const httplib::Request&)> fn);
   void Count(const std::string& endpoint, int status, double seconds);
+
+  absl::StatusOr<std::optional<v1::PersonYear>> QueryCmd(const std::string& id, int year, const std::string& as_of);
+  absl::StatusOr<std::optional<v1::Coverage>> CoveredCmd(const std::string& id, const std::string& date,
+                                                        const std::string& as_of);
+  absl::StatusOr<std::optional<v1::Explanation>> ExplainCmd(const std::string& id, int year,
+                                                           const std::string& as_of);
+  absl::StatusOr<std::optional<std::vector<v1::PersonYear>>> TimelineCmd(const std::string& id, int from, int to);
+  absl::StatusOr<IngestCounts> IngestCmd(const std::string& source, const std::string& body, bool csv,
+                                         const std::string& file);
+  absl::Status RejectsCmd(const std::string& source, const std::function<bool(const v1::DeadLetter&)>& fn);
+  absl::Status AuditCmd(int year, const std::function<void(const v1::Finding&)>& fn);
 
   Reply Person(const httplib::Request& req);
   Reply Covered(const httplib::Request& req);
@@ -181,71 +210,55 @@ httplib::Server::Handler Server::Impl::Timed(const std::string& endpoint,
   };
 }
 
-Reply Server::Impl::Person(const httplib::Request& req) {
-  const std::string id = req.matches[1];
-  if (auto s = CheckId(id); !s.ok()) return FromStatus(s);
-  auto year = YearParam(req, "year", false, CurrentYear());
-  if (!year.ok()) return FromStatus(year.status());
-  auto as_of = ParseAsOf(req.get_param_value("as_of"), "as_of");
-  if (!as_of.ok()) return FromStatus(as_of.status());
-  auto answer = queries->Query(id, *year, *as_of);
-  if (!answer.ok()) return FromStatus(answer.status());
-  if (!*answer) return Error(404, "not_found");
-  return {200, AnswerJson(**answer)};
+// The commands both fronts call: the HTTP/JSON routes below and the gRPC
+// service (GrpcLedger). Input is checked here, naming the bad field.
+absl::StatusOr<std::optional<v1::PersonYear>> Server::Impl::QueryCmd(const std::string& id, int year,
+                                                                    const std::string& as_of_text) {
+  if (auto s = CheckId(id); !s.ok()) return s;
+  if (auto s = CheckYear(year, "year"); !s.ok()) return s;
+  auto as_of = ParseAsOf(as_of_text, "as_of");
+  if (!as_of.ok()) return as_of.status();
+  return queries->Query(id, year == 0 ? CurrentYear() : year, *as_of);
 }
 
-Reply Server::Impl::Covered(const httplib::Request& req) {
-  const std::string id = req.matches[1];
-  if (auto s = CheckId(id); !s.ok()) return FromStatus(s);
-  if (!req.has_param("date")) return Error(400, "date: is required");
-  std::optional<Date> day = ParseDate(req.get_param_value("date"));
-  if (!day) return Error(400, "date: must be YYYY-MM-DD");
-  auto as_of = ParseAsOf(req.get_param_value("as_of"), "as_of");
-  if (!as_of.ok()) return FromStatus(as_of.status());
-  auto answer = queries->Covered(id, *day, *as_of);
-  if (!answer.ok()) return FromStatus(answer.status());
-  if (!*answer) return Error(404, "not_found");
-  return {200, AnswerJson(**answer)};
+absl::StatusOr<std::optional<v1::Coverage>> Server::Impl::CoveredCmd(const std::string& id,
+                                                                    const std::string& date_text,
+                                                                    const std::string& as_of_text) {
+  if (auto s = CheckId(id); !s.ok()) return s;
+  if (date_text.empty()) return absl::InvalidArgumentError("date: is required");
+  std::optional<Date> day = ParseDate(date_text);
+  if (!day) return absl::InvalidArgumentError("date: must be YYYY-MM-DD");
+  auto as_of = ParseAsOf(as_of_text, "as_of");
+  if (!as_of.ok()) return as_of.status();
+  return queries->Covered(id, *day, *as_of);
 }
 
-Reply Server::Impl::Explain(const httplib::Request& req) {
-  const std::string id = req.matches[1];
-  if (auto s = CheckId(id); !s.ok()) return FromStatus(s);
-  auto year = YearParam(req, "year", false, CurrentYear());
-  if (!year.ok()) return FromStatus(year.status());
-  auto as_of = ParseAsOf(req.get_param_value("as_of"), "as_of");
-  if (!as_of.ok()) return FromStatus(as_of.status());
-  auto answer = queries->Explain(id, *year, *as_of);
-  if (!answer.ok()) return FromStatus(answer.status());
-  if (!*answer) return Error(404, "not_found");
-  return {200, AnswerJson(**answer)};
+absl::StatusOr<std::optional<v1::Explanation>> Server::Impl::ExplainCmd(const std::string& id, int year,
+                                                                       const std::string& as_of_text) {
+  if (auto s = CheckId(id); !s.ok()) return s;
+  if (auto s = CheckYear(year, "year"); !s.ok()) return s;
+  auto as_of = ParseAsOf(as_of_text, "as_of");
+  if (!as_of.ok()) return as_of.status();
+  return queries->Explain(id, year == 0 ? CurrentYear() : year, *as_of);
 }
 
-Reply Server::Impl::Timeline(const httplib::Request& req) {
-  const std::string id = req.matches[1];
-  if (auto s = CheckId(id); !s.ok()) return FromStatus(s);
-  auto from = YearParam(req, "from", false, 0);
-  if (!from.ok()) return FromStatus(from.status());
-  auto to = YearParam(req, "to", false, 0);
-  if (!to.ok()) return FromStatus(to.status());
-  auto years = queries->Timeline(id, *from, *to);
-  if (!years.ok()) return FromStatus(years.status());
-  if (!*years) return Error(404, "not_found");
-  return {200, TimelineJson(id, **years)};
+absl::StatusOr<std::optional<std::vector<v1::PersonYear>>> Server::Impl::TimelineCmd(const std::string& id, int from,
+                                                                                    int to) {
+  if (auto s = CheckId(id); !s.ok()) return s;
+  if (auto s = CheckYear(from, "from"); !s.ok()) return s;
+  if (auto s = CheckYear(to, "to"); !s.ok()) return s;
+  return queries->Timeline(id, from, to);
 }
 
-Reply Server::Impl::Ingest(const httplib::Request& req, const std::string& body) {
-  const std::string name = req.matches[1];
+absl::StatusOr<IngestCounts> Server::Impl::IngestCmd(const std::string& name, const std::string& body, bool csv,
+                                                     const std::string& file) {
   v1::Source source;
-  if (!ParseSourceName(name, &source)) return Error(400, "source: must be tax, civil, registry or claims");
-  const bool csv = req.get_header_value("Content-Type").rfind("text/csv", 0) == 0;
-  // The dead letters name the request as their file.
-  const std::string file = absl::StrCat("POST /v1/feeds/", name, csv ? ".csv" : ".jsonl");
-  if (body.empty()) return {200, CountsJson(IngestCounts())};
+  if (!ParseSourceName(name, &source)) return absl::InvalidArgumentError("source: must be tax, civil, registry or claims");
+  if (body.empty()) return IngestCounts();
   std::FILE* f = ::fmemopen(const_cast<char*>(body.data()), body.size(), "rb");
-  if (f == nullptr) return Error(500, "cannot read the request body");
+  if (f == nullptr) return absl::InternalError("cannot read the request body");
   std::vector<std::unique_ptr<FeedReader>> readers;
-  readers.push_back(FeedReader::FromStream(f, file));
+  readers.push_back(FeedReader::FromStream(f, file + (csv ? ".csv" : ".jsonl")));
   absl::StatusOr<IngestCounts> counts;
   {
     absl::MutexLock lock(&ingest_mu);
@@ -254,10 +267,74 @@ Reply Server::Impl::Ingest(const httplib::Request& req, const std::string& body)
     counts = IngestReaders(log.get(), log.get(), source, std::move(readers), *profiles, o);
   }
   std::fclose(f);
-  if (!counts.ok()) return FromStatus(counts.status());
+  if (!counts.ok()) return counts.status();
   records->Add({{"source", name}, {"outcome", "accepted"}}).Increment(static_cast<double>(counts->accepted));
   records->Add({{"source", name}, {"outcome", "duplicate"}}).Increment(static_cast<double>(counts->duplicates));
   records->Add({{"source", name}, {"outcome", "rejected"}}).Increment(static_cast<double>(counts->rejected));
+  return counts;
+}
+
+absl::Status Server::Impl::RejectsCmd(const std::string& name, const std::function<bool(const v1::DeadLetter&)>& fn) {
+  std::optional<v1::Source> filter;
+  if (!name.empty()) {
+    v1::Source s;
+    if (!ParseSourceName(name, &s)) return absl::InvalidArgumentError("source: must be tax, civil, registry or claims");
+    filter = s;
+  }
+  return log->ForEach(filter, fn);
+}
+
+absl::Status Server::Impl::AuditCmd(int year, const std::function<void(const v1::Finding&)>& fn) {
+  if (auto s = CheckYear(year, "year"); !s.ok()) return s;
+  std::optional<int> only;
+  if (year != 0) only = year;
+  return enrol::Audit(state.get(), log.get(), *profiles, only, fn);
+}
+
+// The HTTP/JSON front.
+Reply Server::Impl::Person(const httplib::Request& req) {
+  auto year = YearParam(req, "year");
+  if (!year.ok()) return FromStatus(year.status());
+  auto answer = QueryCmd(req.matches[1], *year, req.get_param_value("as_of"));
+  if (!answer.ok()) return FromStatus(answer.status());
+  if (!*answer) return Error(404, "not_found");
+  return {200, AnswerJson(**answer)};
+}
+
+Reply Server::Impl::Covered(const httplib::Request& req) {
+  if (req.has_param("date") && req.get_param_value("date").empty()) return Error(400, "date: must be YYYY-MM-DD");
+  auto answer = CoveredCmd(req.matches[1], req.get_param_value("date"), req.get_param_value("as_of"));
+  if (!answer.ok()) return FromStatus(answer.status());
+  if (!*answer) return Error(404, "not_found");
+  return {200, AnswerJson(**answer)};
+}
+
+Reply Server::Impl::Explain(const httplib::Request& req) {
+  auto year = YearParam(req, "year");
+  if (!year.ok()) return FromStatus(year.status());
+  auto answer = ExplainCmd(req.matches[1], *year, req.get_param_value("as_of"));
+  if (!answer.ok()) return FromStatus(answer.status());
+  if (!*answer) return Error(404, "not_found");
+  return {200, AnswerJson(**answer)};
+}
+
+Reply Server::Impl::Timeline(const httplib::Request& req) {
+  auto from = YearParam(req, "from");
+  if (!from.ok()) return FromStatus(from.status());
+  auto to = YearParam(req, "to");
+  if (!to.ok()) return FromStatus(to.status());
+  auto years = TimelineCmd(req.matches[1], *from, *to);
+  if (!years.ok()) return FromStatus(years.status());
+  if (!*years) return Error(404, "not_found");
+  return {200, TimelineJson(req.matches[1], **years)};
+}
+
+Reply Server::Impl::Ingest(const httplib::Request& req, const std::string& body) {
+  const bool csv = req.get_header_value("Content-Type").rfind("text/csv", 0) == 0;
+  const std::string name = req.matches[1];
+  // The dead letters name the request as their file.
+  auto counts = IngestCmd(name, body, csv, absl::StrCat("POST /v1/feeds/", name));
+  if (!counts.ok()) return FromStatus(counts.status());
   return {200, CountsJson(*counts)};
 }
 
@@ -323,42 +400,22 @@ void Server::Impl::Routes() {
             });
   http.Get("/v1/rejects", [this](const httplib::Request& req, httplib::Response& res) {
     const auto start = std::chrono::steady_clock::now();
-    std::optional<v1::Source> filter;
-    if (req.has_param("source")) {
-      v1::Source s;
-      if (!ParseSourceName(req.get_param_value("source"), &s)) {
-        res.status = 400;
-        res.set_content(ErrorJson("source: must be tax, civil, registry or claims") + "\n", kJson);
-        Count("rejects", 400, 0);
-        return;
-      }
-      filter = s;
-    }
     std::string body;
-    absl::Status s = log->ForEach(filter, [&](const v1::DeadLetter& d) {
+    absl::Status s = RejectsCmd(req.get_param_value("source"), [&](const v1::DeadLetter& d) {
       absl::StrAppend(&body, DeadLetterJson(d), "\n");
       return true;
     });
-    Reply r = s.ok() ? Reply{200, std::move(body)} : FromStatus(s);
-    res.status = r.status;
-    res.set_content(s.ok() ? r.body : r.body + "\n", s.ok() ? kJsonLines : kJson);
-    Count("rejects", r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    Lines(s, std::move(body), res);
+    Count("rejects", res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   });
   http.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) {
     const auto start = std::chrono::steady_clock::now();
-    auto year = YearParam(req, "year", false, 0);
+    auto year = YearParam(req, "year");
     std::string body;
     absl::Status s = year.status();
-    if (s.ok()) {
-      std::optional<int> only;
-      if (*year != 0) only = *year;
-      s = enrol::Audit(state.get(), log.get(), *profiles, only,
-                       [&](const v1::Finding& f) { absl::StrAppend(&body, FindingJson(f), "\n"); });
-    }
-    Reply r = s.ok() ? Reply{200, std::move(body)} : FromStatus(s);
-    res.status = r.status;
-    res.set_content(s.ok() ? r.body : r.body + "\n", s.ok() ? kJsonLines : kJson);
-    Count("audit", r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (s.ok()) s = AuditCmd(*year, [&](const v1::Finding& f) { absl::StrAppend(&body, FindingJson(f), "\n"); });
+    Lines(s, std::move(body), res);
+    Count("audit", res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   });
   http.Get("/", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(kCaseworkerPage, "text/html; charset=utf-8");
@@ -384,6 +441,110 @@ void Server::Impl::Routes() {
     }
   });
 }
+
+namespace {
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  const std::string m(s.message());
+  switch (s.code()) {
+    case absl::StatusCode::kOk: return grpc::Status::OK;
+    case absl::StatusCode::kInvalidArgument: return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, m);
+    case absl::StatusCode::kNotFound: return grpc::Status(grpc::StatusCode::NOT_FOUND, m);
+    case absl::StatusCode::kFailedPrecondition: return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, m);
+    case absl::StatusCode::kUnavailable: return grpc::Status(grpc::StatusCode::UNAVAILABLE, m);
+    case absl::StatusCode::kDataLoss: return grpc::Status(grpc::StatusCode::DATA_LOSS, m);
+    default: return grpc::Status(grpc::StatusCode::INTERNAL, m);
+  }
+}
+
+// The gRPC front (proto/ledger.proto) on the same commands as the HTTP one.
+class GrpcLedger final : public v1::Ledger::Service {
+ public:
+  explicit GrpcLedger(Server::Impl* impl) : impl_(impl) {}
+
+  grpc::Status Query(grpc::ServerContext*, const v1::PersonRequest* req, v1::PersonYear* out) override {
+    return Answer("Query", impl_->QueryCmd(req->id_number(), req->year(), req->as_of()), out);
+  }
+  grpc::Status Covered(grpc::ServerContext*, const v1::CoveredRequest* req, v1::Coverage* out) override {
+    return Answer("Covered", impl_->CoveredCmd(req->id_number(), req->date(), req->as_of()), out);
+  }
+  grpc::Status Explain(grpc::ServerContext*, const v1::PersonRequest* req, v1::Explanation* out) override {
+    return Answer("Explain", impl_->ExplainCmd(req->id_number(), req->year(), req->as_of()), out);
+  }
+  grpc::Status Timeline(grpc::ServerContext*, const v1::TimelineRequest* req, v1::TimelineReply* out) override {
+    const auto start = std::chrono::steady_clock::now();
+    auto years = impl_->TimelineCmd(req->id_number(), req->from(), req->to());
+    grpc::Status s = !years.ok() ? ToGrpc(years.status())
+                     : !*years   ? grpc::Status(grpc::StatusCode::NOT_FOUND, "not_found")
+                                 : grpc::Status::OK;
+    if (s.ok()) {
+      out->set_id_number(req->id_number());
+      for (v1::PersonYear& y : **years) *out->add_years() = std::move(y);
+    }
+    return Done("Timeline", s, start);
+  }
+  grpc::Status Ingest(grpc::ServerContext*, grpc::ServerReader<v1::FeedRecord>* reader,
+                      v1::IngestReply* out) override {
+    const auto start = std::chrono::steady_clock::now();
+    v1::FeedRecord r;
+    std::string source, body;
+    bool csv = false, first = true;
+    while (reader->Read(&r)) {
+      if (first) {
+        source = r.source();
+        csv = r.csv();
+        first = false;
+      }
+      absl::StrAppend(&body, r.line(), "\n");
+      if (body.size() > impl_->options.max_body_bytes) {
+        return Done("Ingest",
+                    grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 absl::StrCat("body: larger than the ", impl_->options.max_body_bytes,
+                                              " bytes this server accepts (--max-body)")),
+                    start);
+      }
+    }
+    auto counts = impl_->IngestCmd(source, body, csv, "gRPC Ingest");
+    if (counts.ok()) {
+      out->set_accepted(counts->accepted);
+      out->set_duplicates(counts->duplicates);
+      out->set_rejected(counts->rejected);
+    }
+    return Done("Ingest", ToGrpc(counts.status()), start);
+  }
+  grpc::Status Rejects(grpc::ServerContext*, const v1::RejectsRequest* req,
+                       grpc::ServerWriter<v1::DeadLetter>* writer) override {
+    const auto start = std::chrono::steady_clock::now();
+    absl::Status s = impl_->RejectsCmd(req->source(), [&](const v1::DeadLetter& d) { return writer->Write(d); });
+    return Done("Rejects", ToGrpc(s), start);
+  }
+  grpc::Status Audit(grpc::ServerContext*, const v1::AuditRequest* req,
+                     grpc::ServerWriter<v1::Finding>* writer) override {
+    const auto start = std::chrono::steady_clock::now();
+    absl::Status s = impl_->AuditCmd(req->year(), [&](const v1::Finding& f) { writer->Write(f); });
+    return Done("Audit", ToGrpc(s), start);
+  }
+
+ private:
+  template <typename T>
+  grpc::Status Answer(const char* method, const absl::StatusOr<std::optional<T>>& a, T* out) {
+    const auto start = std::chrono::steady_clock::now();
+    grpc::Status s = !a.ok() ? ToGrpc(a.status())
+                     : !*a   ? grpc::Status(grpc::StatusCode::NOT_FOUND, "not_found")
+                             : grpc::Status::OK;
+    if (s.ok()) *out = **a;
+    return Done(method, s, start);
+  }
+  grpc::Status Done(const char* method, grpc::Status s, std::chrono::steady_clock::time_point start) {
+    impl_->Count(absl::StrCat("grpc.", method), s.error_code(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return s;
+  }
+
+  Server::Impl* impl_;
+};
+
+}  // namespace
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
@@ -426,8 +587,22 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Open(const ServeOptions& options
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
+int Server::grpc_port() const { return impl_->grpc_port; }
+
 absl::StatusOr<int> Server::Bind() {
   Impl& i = *impl_;
+  if (!i.options.grpc_listen.empty()) {
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    i.grpc_service = std::make_unique<GrpcLedger>(&i);
+    grpc::ServerBuilder b;
+    b.AddListeningPort(i.options.grpc_listen, grpc::InsecureServerCredentials(), &i.grpc_port);
+    b.RegisterService(i.grpc_service.get());
+    b.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(i.options.max_body_bytes, INT32_MAX)));
+    i.grpc_server = b.BuildAndStart();
+    if (i.grpc_server == nullptr || i.grpc_port == 0) {
+      return absl::UnavailableError(absl::StrCat("--grpc-listen: cannot bind ", i.options.grpc_listen));
+    }
+  }
   if (i.port == 0) {
     i.port = i.http.bind_to_any_port(i.host);
     if (i.port < 0) return absl::UnavailableError(absl::StrCat("--listen: cannot bind ", i.host));
@@ -438,7 +613,9 @@ absl::StatusOr<int> Server::Bind() {
 }
 
 absl::Status Server::Run() {
-  if (!impl_->http.listen_after_bind()) {
+  const bool listened = impl_->http.listen_after_bind();
+  if (impl_->grpc_server != nullptr) impl_->grpc_server->Wait();
+  if (!listened) {
     return absl::UnavailableError(absl::StrCat("--listen: the listener on ", impl_->options.listen, " failed"));
   }
   // Every request in hand has finished: leave nothing for a WAL replay.
@@ -446,6 +623,10 @@ absl::Status Server::Run() {
   return impl_->state->Flush();
 }
 
-void Server::Stop() { impl_->http.stop(); }
+void Server::Stop() {
+  impl_->http.stop();
+  // Calls in hand finish (an Ingest's records are then durable).
+  if (impl_->grpc_server != nullptr) impl_->grpc_server->Shutdown();
+}
 
 }  // namespace enrol

@@ -24,7 +24,8 @@ namespace enrol {
 
 struct ServeOptions {
   std::string data_dir = "./enrol-data";
-  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
+  std::string listen = "127.0.0.1:8080";       // HTTP HOST:PORT; port 0 picks a free one
+  std::string grpc_listen = "127.0.0.1:9090";  // gRPC (enrol.v1.Ledger); empty: none
   size_t max_body_bytes = size_t{256} << 20;  // a larger feed body gets 413
   int http_threads = 8;                       // a slow client holds one of them
   int read_timeout_seconds = 30;              // a client this slow is dropped
@@ -40,14 +41,17 @@ class Server {
   static absl::StatusOr<std::unique_ptr<Server>> Open(const ServeOptions& options, const ProfileSet* profiles);
   ~Server();
 
-  // Binds the listener; returns the port it listens on.
+  // Binds the listeners and starts gRPC; returns the HTTP port (grpc_port()
+  // is gRPC's).
   absl::StatusOr<int> Bind();
+  int grpc_port() const;
   // Serves until Stop(); then makes the stores durable (flushes them).
   absl::Status Run();
   void Stop();
 
+  struct Impl;  // the commands both fronts call, and the fronts
+
  private:
-  struct Impl;
   explicit Server(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

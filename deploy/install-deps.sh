@@ -10,7 +10,7 @@ packages=(
   librocksdb-dev
   librdkafka-dev
   libjemalloc-dev
-  libcpp-httplib-dev prometheus-cpp-dev
+  libcpp-httplib-dev prometheus-cpp-dev libgrpc++-dev protobuf-compiler-grpc
   libssl-dev
   libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -9,13 +9,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <sstream>
 #include <future>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "grpcpp/grpcpp.h"
 #include "httplib.h"
+#include "projections/query_service.h"
+#include "proto/ledger.grpc.pb.h"
+#include "proto/reflection_client.grpc.pb.h"
 #include "tests/testutil.h"
 
 extern char** environ;
@@ -36,7 +42,8 @@ class ServeTest : public CliTest {
   // Starts `enrol serve` on a free port; waits until it listens.
   void Start(const std::string& extra = "") {
     const std::string cmd = absl::StrCat("cd ", dir_.string(), " && exec ", ENROL_BINARY,
-                                         " serve --data-dir data --listen 127.0.0.1:0 ", extra, " 2>serve.err");
+                                         " serve --data-dir data --listen 127.0.0.1:0 --grpc-listen 127.0.0.1:0 ", extra,
+                                         " 2>serve.err");
     const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
     ASSERT_EQ(::posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
     for (int i = 0; i < 200 && port_ == 0; ++i) {
@@ -44,6 +51,8 @@ class ServeTest : public CliTest {
       const std::string err = Slurp(dir_ / "serve.err");
       const size_t at = err.find("http://127.0.0.1:");
       if (at != std::string::npos) port_ = std::atoi(err.c_str() + at + 17);
+      const size_t grpc = err.find("gRPC port ");
+      if (grpc != std::string::npos) grpc_port_ = std::atoi(err.c_str() + grpc + 10);
     }
     ASSERT_NE(port_, 0) << Slurp(dir_ / "serve.err");
   }
@@ -92,8 +101,14 @@ class ServeTest : public CliTest {
     return n;
   }
 
+  std::unique_ptr<v1::Ledger::Stub> Grpc() {
+    return v1::Ledger::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+  }
+
   pid_t pid_ = -1;
   int port_ = 0;
+  int grpc_port_ = 0;
 };
 
 TEST_F(ServeTest, AnswersAreTheBytesTheCommandLinePrintsWhileItRuns) {
@@ -248,6 +263,83 @@ TEST_F(ServeTest, TheCaseworkerPageShowsTheFiguresInChromium) {
               0);
     EXPECT_GT(fs::file_size(png), 10000u);
   }
+}
+
+// The gRPC front asks the same questions of the same commands.
+TEST_F(ServeTest, GrpcAnswersAsTheCommandLineDoes) {
+  Start();
+  ASSERT_NE(grpc_port_, 0);
+  auto stub = Grpc();
+  {  // Ingest: a client stream of the sample's tax records.
+    grpc::ClientContext ctx;
+    v1::IngestReply reply;
+    auto writer = stub->Ingest(&ctx, &reply);
+    std::istringstream lines(Slurp(fs::path(ENROL_SOURCE_DIR) / "data/sample/tax.jsonl"));
+    for (std::string line; std::getline(lines, line);) {
+      v1::FeedRecord r;
+      r.set_source("tax");
+      r.set_line(line);
+      ASSERT_TRUE(writer->Write(r));
+    }
+    writer->WritesDone();
+    grpc::Status s = writer->Finish();
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(reply.accepted(), 1049);
+    EXPECT_EQ(reply.duplicates(), 1);
+    EXPECT_EQ(reply.rejected(), 18);
+  }
+  {  // Query: the same JSON as the command line once printed.
+    grpc::ClientContext ctx;
+    v1::PersonRequest q;
+    q.set_id_number(kPerson);
+    q.set_year(2027);
+    v1::PersonYear y;
+    grpc::Status s = stub->Query(&ctx, q, &y);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(AnswerJson(y) + "\n", Enrol(absl::StrCat("query --id ", kPerson, " --year 2027")).out);
+  }
+  {  // An unknown person and a bad ID number.
+    grpc::ClientContext a, b;
+    v1::PersonRequest q;
+    q.set_id_number("110101198503039032");
+    v1::Coverage c;
+    v1::CoveredRequest cq;
+    cq.set_id_number("110101198503039032");
+    cq.set_date("2027-01-01");
+    EXPECT_EQ(stub->Covered(&a, cq, &c).error_code(), grpc::StatusCode::NOT_FOUND);
+    q.set_id_number("532501199001011238");
+    v1::Explanation x;
+    grpc::Status s = stub->Explain(&b, q, &x);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(s.error_message().rfind("id: ", 0), 0u) << s.error_message();
+  }
+  {  // Rejects: a server stream of the dead letters, as many as the command line lists.
+    grpc::ClientContext ctx;
+    v1::RejectsRequest r;
+    auto reader = stub->Rejects(&ctx, r);
+    int n = 0;
+    for (v1::DeadLetter d; reader->Read(&d);) ++n;
+    EXPECT_TRUE(reader->Finish().ok());
+    const std::string cli = Enrol("rejects").out;
+    EXPECT_EQ(n, std::count(cli.begin(), cli.end(), '\n'));
+  }
+  {  // Server reflection lists the service.
+    auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    auto stream = reflection->ServerReflectionInfo(&ctx);
+    grpc::reflection::v1alpha::ServerReflectionRequest req;
+    req.set_list_services("");
+    ASSERT_TRUE(stream->Write(req));
+    stream->WritesDone();
+    std::vector<std::string> names;
+    for (grpc::reflection::v1alpha::ServerReflectionResponse res; stream->Read(&res);) {
+      for (const auto& svc : res.list_services_response().service()) names.push_back(svc.name());
+    }
+    EXPECT_TRUE(stream->Finish().ok());
+    EXPECT_NE(std::find(names.begin(), names.end(), "enrol.v1.Ledger"), names.end());
+  }
+  EXPECT_EQ(Stop(), 0);
 }
 
 }  // namespace
