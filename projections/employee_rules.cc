@@ -333,8 +333,11 @@ EmployeeTimeline Builder::Build() {
         Step("E2", absl::StrCat(gap_text, ": a break, not paid up: suspended; cover again from ",
                                 FormatDate(FirstDay(next))), ids);
       } else {
-        resume = std::max(next, Month(resumed.first_paid) + 1);
-        Set(g, resume - 1, MonthCover::kSuspended);
+        // E1: a resumption after more than 6 months starts like a first
+        // enrolment: from the month after the payment's (Panzhihua: its month).
+        resume = std::max(next, Month(resumed.first_paid) + (pol.employer_cover_same_month() ? 0 : 1));
+        Set(g, h, MonthCover::kSuspended);
+        if (resume > next) Set(next, resume - 1, MonthCover::kWaiting);
         Step("E2", absl::StrCat(gap_text, ": over ", pol.arrears_backdate_months(),
                                 " months: the gap is never covered; paid again on ", FormatDate(resumed.first_paid),
                                 ", covered from ", FormatDate(FirstDay(resume))), ids);
@@ -355,6 +358,16 @@ EmployeeTimeline Builder::Build() {
         Set(g, g, MonthCover::kCovered);
         Set(g + 1, h, MonthCover::kSuspended);
         resume = StartEpisode(next, /*first=*/false);  // marks the renewed waiting
+      }
+    }
+    // A wait, or a start after the payment's month, ends only with time: the
+    // months before `resume` are no arrears, and payments in them (made up
+    // or late) neither end it early nor add cover.
+    if (resume > next) {
+      runs[i].second = std::max(runs[i].second, resume - 1);
+      while (i + 1 < runs.size() && runs[i + 1].first <= runs[i].second + 1) {
+        runs[i].second = std::max(runs[i].second, runs[i + 1].second);
+        runs.erase(runs.begin() + static_cast<std::ptrdiff_t>(i) + 1);
       }
     }
     Set(resume, runs[i].second, MonthCover::kCovered);
@@ -500,10 +513,11 @@ v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& pr
   }
 
   // E5: maternity from the month after `need` consecutive paid months of
-  // employer staff (made-up months are paid months), and only in covered
-  // months. An unpaid month, and so a break that is not restored, ends the
-  // run, as a flexible worker's month does (flexible workers have no
-  // maternity insurance).
+  // employer staff (made-up months that restored cover are paid months), and
+  // only in covered months. An unpaid month ends the run, and so does a break
+  // that is not restored (its months are suspended even when paid later), as
+  // a flexible worker's month does (flexible workers have no maternity
+  // insurance). Panzhihua (need 0): every covered month.
   std::optional<Month> maternity;
   std::vector<std::string> maternity_ids;
   if (!pay.empty()) {
@@ -511,16 +525,19 @@ v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& pr
     std::vector<std::string> run;  // record ids of the run's paid months
     for (Month m = pay.begin()->first; m <= dec && !maternity; ++m) {
       auto p = pay.find(m);
-      const bool paid = p != pay.end() && !p->second.flexible;
-      if (!paid) run.clear();
       auto c = timeline.months.find(m);
-      const bool covered = c != timeline.months.end() && c->second == MonthCover::kCovered;
-      if (m >= jan && covered && paid && static_cast<int>(run.size()) >= need) {
+      const MonthCover cover = c == timeline.months.end() ? MonthCover::kNone : c->second;
+      const bool flexible = p != pay.end() && p->second.flexible;
+      if (m >= jan && cover == MonthCover::kCovered && !flexible && static_cast<int>(run.size()) >= need) {
         maternity = m;
         maternity_ids.assign(run.end() - need, run.end());
-        if (need == 0) maternity_ids.push_back(p->second.record_id);
+        if (need == 0 && p != pay.end()) maternity_ids.push_back(p->second.record_id);
       }
-      if (paid) run.push_back(p->second.record_id);
+      if (p == pay.end() || flexible || cover == MonthCover::kSuspended) {
+        run.clear();
+      } else {
+        run.push_back(p->second.record_id);
+      }
     }
   }
   if (maternity) {

@@ -426,7 +426,7 @@ TEST(E2EmployerArrears, SixUnpaidMonthsNotMadeUpAreSuspended) {
 TEST(E2EmployerArrears, SevenUnpaidMonthsMadeUpAreNeverBackdated) {
   // Resumed (and made up) on 2025-08-10: covered from the month after, September.
   const Insured p = Arrears(v1::EMPLOYER, 7, /*made_up=*/true);
-  EXPECT_EQ(p.Letters(2025), "SSSSSSSSCCCC");
+  EXPECT_EQ(p.Letters(2025), "SSSSSSSWCCCC");  // August: the new start's payment month
   const v1::EmployeeYear y = p.Year(2025);
   EXPECT_EQ(Intervals(y), "2025-01-01..2025-08-31");
   EXPECT_EQ(y.months_paid(), 12);
@@ -436,7 +436,7 @@ TEST(E2EmployerArrears, SevenUnpaidMonthsMadeUpAreNeverBackdated) {
 
 TEST(E2EmployerArrears, SevenUnpaidMonthsNotMadeUpCoverFromTheMonthAfterPayment) {
   const Insured p = Arrears(v1::EMPLOYER, 7, /*made_up=*/false);
-  EXPECT_EQ(p.Letters(2025), "SSSSSSSSCCCC");
+  EXPECT_EQ(p.Letters(2025), "SSSSSSSWCCCC");
   EXPECT_EQ(Intervals(p.Year(2025)), "2025-01-01..2025-08-31");
 }
 
@@ -447,7 +447,7 @@ TEST(E2EmployerArrears, AfterSixMonthsTheMonthAfterThePaymentDateCounts) {
   p.Pay(v1::EMPLOYER, Month(2025, 9), "2025-09-15");
   p.Pay(v1::EMPLOYER, Month(2025, 8), "2025-09-20");
   p.Employer(Month(2025, 10), Month(2025, 12), 10);
-  EXPECT_EQ(p.Letters(2025), "SSSSSSSSSCCC");
+  EXPECT_EQ(p.Letters(2025), "SSSSSSSWWCCC");
   EXPECT_TRUE(HasStep(p.Timeline(2025), "E2"));
 }
 
@@ -463,7 +463,9 @@ TEST(E2EmployerArrears, TwoSeparateBreaksGiveTwoIntervals) {
 TEST(E2EmployerArrears, PanzhihuaAndHongheUseTheSameBreakAndSixMonthLimit) {
   EXPECT_EQ(Arrears(v1::EMPLOYER, 3, false, kHonghe).Letters(2025), "SSSCCCCCCCCC");
   EXPECT_EQ(Arrears(v1::EMPLOYER, 6, true, kHonghe).Letters(2025), "CCCCCCCCCCCC");
-  EXPECT_EQ(Arrears(v1::EMPLOYER, 7, true, kPanzhihua).Letters(2025), "SSSSSSSSCCCC");
+  // E1: a resumption after more than 6 months starts like a first enrolment,
+  // in Panzhihua from the month of the payment itself (August).
+  EXPECT_EQ(Arrears(v1::EMPLOYER, 7, true, kPanzhihua).Letters(2025), "SSSSSSSCCCCC");
   EXPECT_EQ(Arrears(v1::EMPLOYER, 2, false, kPanzhihua).Letters(2025), "CCCCCCCCCCCC");
 }
 
@@ -1284,6 +1286,76 @@ TEST(R10EmployeeMonths, ATransferToAnotherPoolDoesNotRejudgeEarlierYears) {
   EXPECT_EQ(p.CoverPattern(2026), "-CCCCCCCCCCC");  // Panzhihua: from the paid month
   EXPECT_EQ(Text(p.Year(2026).maternity_from()), "2026-02-01");
   EXPECT_EQ(p.CoverPattern(2026) + Text(p.Year(2026).maternity_from()), before);
+}
+
+
+// Cases an independent model of DOMAIN.md section 4 found (tests/bench/employee_model.py).
+
+// E3: a wait after a break of over 6 months ends only with time too.
+TEST(E3Wait, AMakeUpDoesNotEndTheWaitOfAReEnrolment) {
+  Insured p(kSuizhou);
+  p.Flexible(Month(2025, 1), Month(2025, 6));
+  p.Pay(v1::FLEXIBLE, Month(2026, 3), "2026-03-15");
+  p.MakeUp(v1::FLEXIBLE, Month(2026, 4), Month(2026, 4), "2026-06-20");
+  p.Flexible(Month(2026, 5), Month(2026, 12));
+  EXPECT_EQ(p.CoverPattern(2026), "-----CCCCCCC");  // March-May wait, from June
+}
+
+TEST(E3Wait, AMonthMissedInTheWaitOfAReEnrolmentIsNotCovered) {
+  Insured p(kSuizhou);
+  p.Flexible(Month(2025, 1), Month(2025, 6));
+  p.Flexible(Month(2026, 9), Month(2026, 10)).Flexible(Month(2026, 12), Month(2026, 12));
+  EXPECT_EQ(p.CoverPattern(2026), "-----------C");  // September-November wait; November missed in it
+}
+
+TEST(E4Transfers, AMonthMissedInTheWaitAfterATransferIsNotCovered) {
+  Insured p(kSuizhou);
+  p.Flexible(Month(2025, 1), Month(2025, 12));
+  p.Registry(v1::TRANSFER_IN, "2026-06-01", v1::FLEXIBLE_WORKER);
+  p.Months(v1::FLEXIBLE, Month(2026, 6), Month(2026, 7), 10, kHonghe);
+  p.Months(v1::FLEXIBLE, Month(2026, 9), Month(2026, 12), 10, kHonghe);
+  EXPECT_EQ(p.CoverPattern(2026).substr(5), "---CCCC");  // June-August wait, from September
+}
+
+// E1: a resumption after over 6 months starts from the month after the
+// payment's; a late payment for a month before that adds no cover.
+TEST(E2EmployerArrears, ALatePaymentBeforeTheRestartedCoverAddsNoCover) {
+  Insured p(kSuizhou);
+  p.Employer(Month(2025, 1), Month(2025, 12));
+  p.Pay(v1::EMPLOYER, Month(2026, 8), "2026-09-15");
+  p.Pay(v1::EMPLOYER, Month(2026, 9), "2027-01-20");
+  p.Employer(Month(2026, 10), Month(2026, 12));
+  EXPECT_EQ(p.CoverPattern(2026), "---------CCC");
+}
+
+// R10: a transfer to another pool never changes earlier months.
+TEST(R10EmployeeMonths, ALaterTransferKeepsAFlexibleWorkersLastCoveredMonth) {
+  Insured p(kSuizhou);
+  p.Flexible(Month(2025, 1), Month(2025, 12));
+  const std::string before = p.CoverPattern(2026);
+  ASSERT_EQ(before[0], 'C');  // the first missed month stays covered
+  p.Registry(v1::TRANSFER_IN, "2026-06-01", v1::FLEXIBLE_WORKER);
+  EXPECT_EQ(p.CoverPattern(2026).substr(0, 5), before.substr(0, 5));
+}
+
+// E5: a break that is not restored ends the run even when paid later; the
+// months paid in the new start count.
+TEST(E5Covered, MadeUpMonthsOfAnUnrestoredBreakDoNotCount) {
+  Insured p(kSuizhou, /*male=*/false);
+  p.Employer(Month(2025, 1), Month(2025, 12));
+  p.MakeUp(v1::EMPLOYER, Month(2026, 1), Month(2026, 7), "2026-09-15");
+  p.Employer(Month(2026, 8), Month(2027, 6));
+  EXPECT_EQ(p.CoverPattern(2026), "--------CCCC");  // 7 months: never covered; from September
+  EXPECT_EQ(Text(p.Year(2026).maternity_from()), "null");
+  EXPECT_EQ(Text(p.Year(2027).maternity_from()), "2027-02-01");  // August-January paid
+}
+
+// E5: a covered month after 6 paid months has maternity cover, paid or not.
+TEST(E5Covered, ACoveredUnpaidMonthAfterSixPaidMonthsHasMaternity) {
+  Insured p(kHonghe, /*male=*/false);
+  p.Employer(Month(2026, 1), Month(2026, 6)).Employer(Month(2026, 9), Month(2026, 12));
+  EXPECT_EQ(p.CoverPattern(2026), "-CCCCCCCCCCC");  // July-August: two months make no break
+  EXPECT_EQ(Text(p.Year(2026).maternity_from()), "2026-07-01");
 }
 
 }  // namespace
