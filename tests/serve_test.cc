@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 #include <sstream>
 #include <future>
 #include <thread>
@@ -40,9 +41,11 @@ class ServeTest : public CliTest {
   }
 
   // Starts `enrol serve` on a free port; waits until it listens.
-  void Start(const std::string& extra = "") {
+  void Start(const std::string& extra = "", const std::string& data = "data") {
+    port_ = grpc_port_ = 0;
+    ::unlink((dir_ / "serve.err").c_str());
     const std::string cmd = absl::StrCat("cd ", dir_.string(), " && exec ", ENROL_BINARY,
-                                         " serve --data-dir data --listen 127.0.0.1:0 --grpc-listen 127.0.0.1:0 ", extra,
+                                         " serve --data-dir ", data, " --listen 127.0.0.1:0 --grpc-listen 127.0.0.1:0 ", extra,
                                          " 2>serve.err");
     const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
     ASSERT_EQ(::posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
@@ -340,6 +343,51 @@ TEST_F(ServeTest, GrpcAnswersAsTheCommandLineDoes) {
     EXPECT_NE(std::find(names.begin(), names.end(), "enrol.v1.Ledger"), names.end());
   }
   EXPECT_EQ(Stop(), 0);
+}
+
+// The crash loop for the service (issue 9): `enrol serve` SIGKILLed at random
+// moments while a part of a feed is posted to it, restarted for the next
+// part, and at the end the whole feed posted again: every record once, and
+// the digests of a clean run. ENROL_SERVE_KILLS sets the number of kills
+// (default 10).
+TEST_F(ServeTest, KilledAtRandomMomentsThenPostedAgainEndsWithTheCleanDigest) {
+  const char* env = std::getenv("ENROL_SERVE_KILLS");
+  const int kills = env != nullptr ? std::atoi(env) : 10;
+  WriteBigFeed(dir_ / "big.jsonl", 24000 * kills);
+  const std::string body = Slurp(dir_ / "big.jsonl");
+  Result clean = Enrol("ingest --source tax big.jsonl", "clean");
+  ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  const std::string clean_live = Enrol("digest", "clean").out;
+  const std::string clean_replay = Enrol("replay", "clean").out;
+  std::vector<std::string> parts(static_cast<size_t>(kills));
+  {
+    std::istringstream lines(body);
+    size_t n = 0;
+    for (std::string line; std::getline(lines, line); ++n) parts[n * parts.size() / 24000 / kills % parts.size()] += line + "\n";
+  }
+  std::mt19937 rng(20261130);
+  int killed = 0;
+  for (int round = 0; round < kills; ++round) {
+    Start();
+    auto reply = std::async(std::launch::async, [&] {
+      return Http().Post("/v1/feeds/tax", parts[static_cast<size_t>(round)], "application/x-ndjson");
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 600)(rng)));
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    auto res = reply.get();
+    if (!res || res->status != 200) ++killed;
+  }
+  EXPECT_GE(killed, kills / 2) << "most posts finished before the kill: use a bigger feed";
+  Start();
+  const std::string counts = Post("tax", body);
+  EXPECT_NE(counts.find(absl::StrCat("\"rejected\":", (24000 * kills + 4999) / 5000, "}")), std::string::npos)
+      << counts;
+  EXPECT_EQ(Stop(), 0);
+  EXPECT_EQ(Enrol("digest").out, clean_live);
+  EXPECT_EQ(Enrol("replay").out, clean_replay);
+  std::printf("%d of %d posts killed part-way\n", killed, kills);
 }
 
 }  // namespace
