@@ -64,6 +64,7 @@ ABSL_FLAG(std::string, topics, "enrol", "Kafka topic prefix: PREFIX.events, PREF
 ABSL_FLAG(int, replication, 1, "topics: replication factor (3 nodes: 3)");
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080", "serve: HTTP listener HOST:PORT (port 0: any free port)");
 ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:9090", "serve: gRPC listener HOST:PORT (port 0: any; empty: none)");
+ABSL_FLAG(std::string, advertise, "", "serve --brokers: HOST:PORT other workers redirect to (default: --listen's)");
 ABSL_FLAG(int64_t, max_body, int64_t{256} << 20, "serve: largest feed body accepted, bytes (larger: 413)");
 ABSL_FLAG(int, http_threads, 8, "serve: threads answering HTTP requests");
 ABSL_FLAG(bool, until_caught_up, false,
@@ -438,7 +439,7 @@ int Replay() {
 
 // The embedded store as a service until SIGTERM or SIGINT (CONTRACT.md, Service).
 int Serve() {
-  if (UseKafka()) return Usage("serve: --brokers (a Kafka projection worker that answers) is not built yet");
+  if (UseKafka() && absl::GetFlag(FLAGS_group).empty()) return Usage("serve: --group is required with --brokers");
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
   ServeOptions o;
@@ -449,6 +450,10 @@ int Serve() {
   o.http_threads = absl::GetFlag(FLAGS_http_threads);
   o.projection_threads = absl::GetFlag(FLAGS_threads);
   o.partitions = absl::GetFlag(FLAGS_partitions);
+  o.brokers = absl::GetFlag(FLAGS_brokers);
+  o.group = absl::GetFlag(FLAGS_group);
+  o.topics = absl::GetFlag(FLAGS_topics);
+  o.advertise = absl::GetFlag(FLAGS_advertise);
   auto server = Server::Open(o, &*profiles);
   if (!server.ok()) return Fail(server.status());
   auto port = (*server)->Bind();
@@ -497,7 +502,8 @@ int main(int argc, char** argv) {
       "  stream --brokers B --source S [--until-caught-up]   (raw feed topic -> events)\n"
       "  topics --brokers B [--partitions N] [--replication R]   (creates the topics)\n"
       "  digest\n"
-      "  serve [--listen HOST:PORT] [--max-body BYTES]   (the ledger as an HTTP/JSON service)\n"
+      "  serve [--listen HOST:PORT] [--grpc-listen HOST:PORT] [--max-body BYTES]   (HTTP/JSON and gRPC)\n"
+      "  serve --brokers B --group G [--advertise HOST:PORT]   (a Kafka projection worker that answers)\n"
       "common flags: --data-dir DIR (default ./enrol-data); --brokers HOST:PORT,... selects Kafka");
   if (argc < 2 || argv[1][0] == '-') {
     std::vector<char*> args(argv, argv + argc);

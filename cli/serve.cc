@@ -20,12 +20,16 @@
 #include "common/dates.h"
 #include "common/ids.h"
 #include "consumers/feed_reader.h"
+#include "common/hashing.h"
 #include "consumers/ingest.h"
+#include "consumers/kafka_workers.h"
+#include "consumers/owners.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
 #include "ledger/content_hash.h"
 #include "ledger/embedded_log.h"
+#include "ledger/kafka_log.h"
 #include "projections/audit.h"
 #include "projections/projector.h"
 #include "projections/query_service.h"
@@ -49,8 +53,11 @@ constexpr char kJsonLines[] = "application/x-ndjson";
 
 // A request's answer before it is written: status and JSON body.
 struct Reply {
+  Reply() = default;
+  Reply(int s, std::string b) : status(s), body(std::move(b)) {}
   int status = 200;
   std::string body;
+  std::string location;  // a 307's
 };
 
 Reply Error(int status, const std::string& message) { return {status, ErrorJson(message)}; }
@@ -129,6 +136,21 @@ struct Server::Impl {
   httplib::Server http;
   std::string host;
   int port = 0;
+  // Kafka mode.
+  std::unique_ptr<KafkaLog> kafka;
+  std::unique_ptr<OwnerDirectory> owners;
+  std::string advertise;
+  std::thread worker;
+  std::atomic<bool> stop_worker{false};
+  absl::Mutex worker_mu;
+  absl::Status worker_status;  // why the worker stopped early
+  DeadLetterStore* dead = nullptr;  // the embedded log or the Kafka topics
+  bool kafka_mode() const { return !options.brokers.empty(); }
+  // A 307 to the owner of the person's partition, or 503, when this worker
+  // does not own it.
+  std::optional<Reply> Redirect(const httplib::Request& req, const std::string& id);
+  void StartWorker();
+
   std::unique_ptr<grpc::Service> grpc_service;
   std::unique_ptr<grpc::Server> grpc_server;
   int grpc_port = 0;
@@ -143,6 +165,8 @@ struct Server::Impl {
 
   void Metrics();
   void Routes();
+  void Listeners();
+  absl::Status OpenKafka();
   // Wraps a handler: counts the request by endpoint and status, times it.
   httplib::Server::Handler Timed(const std::string& endpoint, std::function<Reply(const httplib::Request&)> fn);
   void Count(const std::string& endpoint, int status, double seconds);
@@ -167,6 +191,54 @@ struct Server::Impl {
   absl::StatusOr<std::vector<int64_t>> Lag();
   std::string MetricsText();
 };
+
+void Server::Impl::Listeners() {
+  Metrics();
+  Routes();
+  const int threads = std::max(2, options.http_threads);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  http.set_payload_max_length(options.max_body_bytes);
+  http.set_read_timeout(options.read_timeout_seconds, 0);
+  http.set_write_timeout(options.read_timeout_seconds, 0);
+  http.set_keep_alive_timeout(5);
+}
+
+absl::Status Server::Impl::OpenKafka() {
+  if (options.group.empty()) return absl::InvalidArgumentError("--group: is required with --brokers");
+  auto st = StateStore::Open(options.data_dir + "/state", /*read_only=*/false);
+  if (!st.ok()) return st.status();
+  state = std::move(*st);
+  KafkaOptions ko;
+  ko.brokers = options.brokers;
+  ko.events_topic = options.topics + ".events";
+  ko.dead_letter_topic = options.topics + ".deadletters";
+  auto k = KafkaLog::Open(ko);
+  if (!k.ok()) return k.status();
+  kafka = std::move(*k);
+  dead = kafka.get();
+  auto o = OwnerDirectory::Start(options.brokers, options.topics + ".owners", options.group);
+  if (!o.ok()) return o.status();
+  owners = std::move(*o);
+  queries = QueryService::Over(nullptr, state.get(), profiles);
+  Listeners();
+  return absl::OkStatus();
+}
+
+void Server::Impl::StartWorker() {
+  worker = std::thread([this] {
+    WorkerOptions w;
+    w.brokers = options.brokers;
+    w.group = options.group;
+    w.events_topic = options.topics + ".events";
+    w.stop = [this] { return stop_worker.load(); };
+    w.on_assign = [this](const std::vector<int32_t>& owned) { return owners->Publish(owned, advertise); };
+    auto applied = RunProjectionWorker(w, state.get(), *profiles);
+    if (!applied.ok()) {
+      absl::MutexLock lock(&worker_mu);
+      worker_status = applied.status();
+    }
+  });
+}
 
 void Server::Impl::Metrics() {
   requests = &prometheus::BuildCounter()
@@ -206,8 +278,25 @@ httplib::Server::Handler Server::Impl::Timed(const std::string& endpoint,
     Reply r = fn(req);
     res.status = r.status;
     res.set_content(r.body + "\n", kJson);
+    if (!r.location.empty()) res.set_header("Location", r.location);
     Count(endpoint, r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   };
+}
+
+std::optional<Reply> Server::Impl::Redirect(const httplib::Request& req, const std::string& id) {
+  if (!kafka_mode() || !ValidateIdNumber(id).ok()) return std::nullopt;
+  auto own = state->GetOwnership();
+  if (!own.ok()) return FromStatus(own.status());
+  if (own->partitions == 0) return Error(503, "this worker has not been assigned partitions yet; retry");
+  const int32_t p = PartitionForKey(id, own->partitions);
+  if (std::find(own->owned.begin(), own->owned.end(), p) != own->owned.end()) return std::nullopt;
+  std::optional<std::string> owner = owners->Owner(p);
+  if (!owner || *owner == advertise) {
+    return Error(503, absl::StrCat("partition ", p, " of ", id, " has no worker answering yet; retry"));
+  }
+  Reply r = Error(307, absl::StrCat("partition ", p, " of ", id, " is answered by ", *owner));
+  r.location = absl::StrCat("http://", *owner, req.target);
+  return r;
 }
 
 // The commands both fronts call: the HTTP/JSON routes below and the gRPC
@@ -263,8 +352,13 @@ absl::StatusOr<IngestCounts> Server::Impl::IngestCmd(const std::string& name, co
   {
     absl::MutexLock lock(&ingest_mu);
     IngestOptions o;
-    o.project = [this](std::vector<LogEntry>& entries) { return projector->ApplyAppended(log.get(), entries); };
-    counts = IngestReaders(log.get(), log.get(), source, std::move(readers), *profiles, o);
+    if (kafka_mode()) {
+      // Appended to the events topic; the workers of the group project it.
+      counts = IngestReaders(kafka.get(), kafka.get(), source, std::move(readers), *profiles, o);
+    } else {
+      o.project = [this](std::vector<LogEntry>& entries) { return projector->ApplyAppended(log.get(), entries); };
+      counts = IngestReaders(log.get(), log.get(), source, std::move(readers), *profiles, o);
+    }
   }
   std::fclose(f);
   if (!counts.ok()) return counts.status();
@@ -281,18 +375,19 @@ absl::Status Server::Impl::RejectsCmd(const std::string& name, const std::functi
     if (!ParseSourceName(name, &s)) return absl::InvalidArgumentError("source: must be tax, civil, registry or claims");
     filter = s;
   }
-  return log->ForEach(filter, fn);
+  return dead->ForEach(filter, fn);
 }
 
 absl::Status Server::Impl::AuditCmd(int year, const std::function<void(const v1::Finding&)>& fn) {
   if (auto s = CheckYear(year, "year"); !s.ok()) return s;
   std::optional<int> only;
   if (year != 0) only = year;
-  return enrol::Audit(state.get(), log.get(), *profiles, only, fn);
+  return enrol::Audit(state.get(), dead, *profiles, only, fn);
 }
 
 // The HTTP/JSON front.
 Reply Server::Impl::Person(const httplib::Request& req) {
+  if (auto r = Redirect(req, req.matches[1])) return *r;
   auto year = YearParam(req, "year");
   if (!year.ok()) return FromStatus(year.status());
   auto answer = QueryCmd(req.matches[1], *year, req.get_param_value("as_of"));
@@ -302,6 +397,7 @@ Reply Server::Impl::Person(const httplib::Request& req) {
 }
 
 Reply Server::Impl::Covered(const httplib::Request& req) {
+  if (auto r = Redirect(req, req.matches[1])) return *r;
   if (req.has_param("date") && req.get_param_value("date").empty()) return Error(400, "date: must be YYYY-MM-DD");
   auto answer = CoveredCmd(req.matches[1], req.get_param_value("date"), req.get_param_value("as_of"));
   if (!answer.ok()) return FromStatus(answer.status());
@@ -310,6 +406,7 @@ Reply Server::Impl::Covered(const httplib::Request& req) {
 }
 
 Reply Server::Impl::Explain(const httplib::Request& req) {
+  if (auto r = Redirect(req, req.matches[1])) return *r;
   auto year = YearParam(req, "year");
   if (!year.ok()) return FromStatus(year.status());
   auto answer = ExplainCmd(req.matches[1], *year, req.get_param_value("as_of"));
@@ -319,6 +416,7 @@ Reply Server::Impl::Explain(const httplib::Request& req) {
 }
 
 Reply Server::Impl::Timeline(const httplib::Request& req) {
+  if (auto r = Redirect(req, req.matches[1])) return *r;
   auto from = YearParam(req, "from");
   if (!from.ok()) return FromStatus(from.status());
   auto to = YearParam(req, "to");
@@ -340,10 +438,22 @@ Reply Server::Impl::Ingest(const httplib::Request& req, const std::string& body)
 
 absl::StatusOr<std::vector<int64_t>> Server::Impl::Lag() {
   std::vector<int64_t> out;
-  for (int32_t p = 0; p < log->partitions(); ++p) {
+  Log* source = kafka_mode() ? static_cast<Log*>(kafka.get()) : log.get();
+  std::vector<int32_t> owned;
+  if (kafka_mode()) {  // a worker answers for its own partitions only
+    auto own = state->GetOwnership();
+    if (!own.ok()) return own.status();
+    if (own->partitions == 0) return absl::UnavailableError("no partitions assigned yet");
+    owned = own->owned;
+  }
+  for (int32_t p = 0; p < source->partitions(); ++p) {
+    if (kafka_mode() && std::find(owned.begin(), owned.end(), p) == owned.end()) {
+      out.push_back(0);
+      continue;
+    }
     auto applied = state->AppliedOffset(Partition{p});
     if (!applied.ok()) return applied.status();
-    auto end = log->EndOffset(Partition{p});
+    auto end = source->EndOffset(Partition{p});
     if (!end.ok()) return end.status();
     out.push_back(end->value - applied->value);
   }
@@ -426,6 +536,10 @@ void Server::Impl::Routes() {
   });
   http.Get("/healthz", Timed("healthz", [](const httplib::Request&) { return Reply{200, "{\"status\":\"ok\"}"}; }));
   http.Get("/readyz", Timed("readyz", [this](const httplib::Request&) {
+    {
+      absl::MutexLock lock(&worker_mu);
+      if (!worker_status.ok()) return Error(503, absl::StrCat("the projection worker stopped: ", worker_status.message()));
+    }
     auto l = Lag();
     if (!l.ok()) return FromStatus(l.status());
     int64_t behind = 0;
@@ -562,6 +676,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Open(const ServeOptions& options
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", options.data_dir, ": ", ec.message()));
+  if (!options.brokers.empty()) {
+    if (auto s = impl->OpenKafka(); !s.ok()) return s;
+    return std::unique_ptr<Server>(new Server(std::move(impl)));
+  }
   auto log = EmbeddedLog::Open(options.data_dir + "/log", {.partitions = options.partitions});
   if (!log.ok()) return log.status();
   impl->log = std::move(*log);
@@ -576,14 +694,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Open(const ServeOptions& options
     return caught.status();
   }
   impl->queries = QueryService::Over(impl->log.get(), impl->state.get(), profiles);
-  impl->Metrics();
-  impl->Routes();
-  const int threads = std::max(2, options.http_threads);
-  impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  impl->http.set_payload_max_length(options.max_body_bytes);
-  impl->http.set_read_timeout(options.read_timeout_seconds, 0);
-  impl->http.set_write_timeout(options.read_timeout_seconds, 0);
-  impl->http.set_keep_alive_timeout(5);
+  impl->dead = impl->log.get();
+  impl->Listeners();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -609,12 +721,23 @@ absl::StatusOr<int> Server::Bind() {
   } else if (!i.http.bind_to_port(i.host, i.port)) {
     return absl::UnavailableError(absl::StrCat("--listen: cannot bind ", i.options.listen));
   }
+  if (i.kafka_mode()) {
+    i.advertise = i.options.advertise.empty() ? absl::StrCat(i.host, ":", i.port) : i.options.advertise;
+    i.StartWorker();
+  }
   return i.port;
 }
 
 absl::Status Server::Run() {
   const bool listened = impl_->http.listen_after_bind();
   if (impl_->grpc_server != nullptr) impl_->grpc_server->Wait();
+  if (impl_->worker.joinable()) {
+    impl_->stop_worker = true;
+    impl_->worker.join();
+    // The worker flushed its state; a Kafka worker's log is the topics.
+    absl::MutexLock lock(&impl_->worker_mu);
+    return impl_->worker_status;
+  }
   if (!listened) {
     return absl::UnavailableError(absl::StrCat("--listen: the listener on ", impl_->options.listen, " failed"));
   }
@@ -624,6 +747,7 @@ absl::Status Server::Run() {
 }
 
 void Server::Stop() {
+  impl_->stop_worker = true;
   impl_->http.stop();
   // Calls in hand finish (an Ingest's records are then durable).
   if (impl_->grpc_server != nullptr) impl_->grpc_server->Shutdown();

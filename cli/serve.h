@@ -6,6 +6,11 @@
 // concurrently on a pool of threads while an ingest is in progress; ingests
 // are taken one at a time (one writer). Prometheus metrics at /metrics.
 //
+// With brokers and a group it is instead a Kafka projection worker of that
+// group that answers for its partitions: it publishes its address for them
+// (consumers/owners.h) and answers 307 to the owner for persons of others;
+// feeds posted to it are appended to the events topic.
+//
 // Thread-safe. Run() serves until Stop() (SIGTERM in `enrol serve`): the
 // listener closes, the requests in hand finish (an ingest in hand is then
 // durable and projected), and Run returns.
@@ -31,6 +36,12 @@ struct ServeOptions {
   int read_timeout_seconds = 30;              // a client this slow is dropped
   int projection_threads = 2;
   int partitions = 64;  // of a new log
+  // Kafka: with brokers and group, a projection worker of the group that
+  // answers for the partitions it owns and redirects (307) for the others.
+  std::string brokers;
+  std::string group;
+  std::string topics = "enrol";  // PREFIX.events, PREFIX.deadletters, PREFIX.owners
+  std::string advertise;         // HOST:PORT the others redirect to; default: the listener
 };
 
 class Server {

@@ -55,8 +55,9 @@ std::map<int32_t, int64_t> HighWatermarks(RdKafka::KafkaConsumer* c, const std::
 // The projection worker's state across callbacks.
 class Projection : public RdKafka::RebalanceCb {
  public:
-  Projection(StateStore* state, const ProfileSet& profiles, int32_t partitions)
-      : state_(state), projector_(state, &profiles), partitions_(partitions) {}
+  Projection(StateStore* state, const ProfileSet& profiles, int32_t partitions,
+             std::function<absl::Status(const std::vector<int32_t>&)> on_assign)
+      : state_(state), projector_(state, &profiles), partitions_(partitions), on_assign_(std::move(on_assign)) {}
 
   void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& parts) override {
@@ -86,6 +87,7 @@ class Projection : public RdKafka::RebalanceCb {
     o.partitions = partitions_;
     o.owned.assign(owned_.begin(), owned_.end());
     Remember(state_->SetOwnership(o));
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS && on_assign_) Remember(on_assign_(o.owned));
   }
 
   void Add(RdKafka::Message& m) {
@@ -146,6 +148,7 @@ class Projection : public RdKafka::RebalanceCb {
   std::map<int32_t, std::vector<LogEntry>> pending_;
   size_t pending_count_ = 0;
   int64_t applied_count_ = 0;
+  std::function<absl::Status(const std::vector<int32_t>&)> on_assign_;
   bool assigned_once_ = false;
   bool closing_ = false;
   absl::Status error_;
@@ -157,7 +160,7 @@ absl::StatusOr<int64_t> RunProjectionWorker(const WorkerOptions& options, StateS
                                             const ProfileSet& profiles) {
   auto partitions = KafkaPartitionCount(options.brokers, options.events_topic, absl::Seconds(30));
   if (!partitions.ok()) return partitions.status();
-  Projection projection(state, profiles, *partitions);
+  Projection projection(state, profiles, *partitions, options.on_assign);
   std::string errstr;
   auto conf = GroupConf(options.brokers, options.group, &errstr);
   if (!conf) return absl::InvalidArgumentError(absl::StrCat("--brokers: ", errstr));

@@ -31,6 +31,9 @@ struct WorkerOptions {
   bool until_caught_up = false;
   std::function<bool()> stop = [] { return false; };
   std::function<void(int64_t applied)> progress;
+  // After each assignment, with every partition the worker now owns (e.g. to
+  // publish where they are answered). An error stops the worker.
+  std::function<absl::Status(const std::vector<int32_t>& owned)> on_assign;
 };
 
 // Folds into `state` (not owned). Returns how many events it applied.

@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/hashing.h"
@@ -82,12 +83,15 @@ absl::Status CreateTopics(const std::string& brokers, const std::string& prefix,
   for (const char* feed : {"tax", "civil", "registry", "claims"}) {
     topics.emplace_back(absl::StrCat(prefix, ".raw.", feed), other_partitions);
   }
+  // Where each projection worker answers (enrol serve --brokers): compacted,
+  // the latest address per group and partition.
+  topics.emplace_back(prefix + ".owners", 1);
   std::vector<rd_kafka_NewTopic_t*> news;
   for (const auto& [name, parts] : topics) {
     rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(name.c_str(), parts, replication, err, sizeof err);
     rd_kafka_NewTopic_set_config(t, "retention.ms", "-1");
     rd_kafka_NewTopic_set_config(t, "retention.bytes", "-1");
-    rd_kafka_NewTopic_set_config(t, "cleanup.policy", "delete");
+    rd_kafka_NewTopic_set_config(t, "cleanup.policy", absl::EndsWith(name, ".owners") ? "compact" : "delete");
     rd_kafka_NewTopic_set_config(t, "min.insync.replicas", replication >= 3 ? "2" : "1");
     news.push_back(t);
   }

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -30,6 +31,7 @@
 #include "tests/testutil.h"
 #include "common/ids.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 
 namespace enrol {
 namespace {
@@ -271,6 +273,80 @@ TEST_F(KafkaTest, StreamKilledPartWayLosesNothing) {
 
 // On three brokers (replication 3, min.insync.replicas 2), stopping one
 // during ingest loses no acknowledged event. Runs its own cluster.
+// `enrol serve --brokers --group` (issue 8): two workers split the partitions;
+// each answers for its own and redirects (307) to the other for the rest; the
+// answers are the embedded store's.
+TEST_F(KafkaTest, TwoServeWorkersAnswerForTheirPartitionsAndRedirectForTheOthers) {
+  CreateTopics(8);
+  ASSERT_EQ(Kafka(absl::StrCat("ingest --source tax ", SampleFile("tax.jsonl"))).exit_code, 0);
+  ASSERT_EQ(Run(absl::StrCat("ingest --source tax ", SampleFile("tax.jsonl"), " --data-dir embedded")).exit_code, 0);
+  const std::string group = absl::StrCat("serve-", ::getpid());
+  std::vector<pid_t> pids;
+  std::vector<int> ports;
+  for (const char* name : {"w1", "w2"}) {
+    const std::string cmd = absl::StrCat("cd ", dir_.string(), " && exec ", ENROL_BINARY, " serve --brokers ", brokers_,
+                                         " --topics ", prefix_, " --group ", group, " --data-dir ", name,
+                                         " --listen 127.0.0.1:0 --grpc-listen 127.0.0.1:0 2>", name, ".err");
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    pids.push_back(pid);
+    int port = 0;
+    for (int i = 0; i < 400 && port == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      const std::string err = Slurp(dir_ / absl::StrCat(name, ".err"));
+      const size_t at = err.find("http://127.0.0.1:");
+      if (at != std::string::npos) port = std::atoi(err.c_str() + at + 17);
+    }
+    ASSERT_NE(port, 0) << Slurp(dir_ / absl::StrCat(name, ".err"));
+    ports.push_back(port);
+  }
+  // The sample's first 40 persons.
+  std::vector<std::string> ids;
+  {
+    std::ifstream in(SampleFile("tax.jsonl"));
+    for (std::string line; std::getline(in, line) && ids.size() < 40;) {
+      const size_t at = line.find("\"id_number\":\"");
+      if (at == std::string::npos) continue;
+      const std::string id = line.substr(at + 13, 18);
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    }
+  }
+  httplib::Client a("127.0.0.1", ports[0]), b("127.0.0.1", ports[1]);
+  // Until both are caught up and the partitions are split between them.
+  int redirected = 0, answered = 0;
+  for (int attempt = 0; attempt < 120 && (redirected == 0 || answered == 0); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto ra = a.Get("/readyz"), rb = b.Get("/readyz");
+    if (!ra || !rb || ra->status != 200 || rb->status != 200) continue;
+    redirected = answered = 0;
+    for (const std::string& id : ids) {
+      auto r = a.Get(absl::StrCat("/v1/persons/", id, "?year=2026"));
+      if (!r) continue;
+      if (r->status == 307) ++redirected;
+      if (r->status == 200) ++answered;
+    }
+  }
+  ASSERT_GT(redirected, 0) << "worker 1 redirected nothing: the partitions were not split";
+  ASSERT_GT(answered, 0);
+  a.set_follow_location(true);
+  for (const std::string& id : ids) {
+    Result want = Run(absl::StrCat("query --id ", id, " --year 2026 --data-dir embedded"));
+    auto r = a.Get(absl::StrCat("/v1/persons/", id, "?year=2026"));
+    ASSERT_TRUE(r) << id;
+    EXPECT_EQ(r->status, 200) << id << ": " << r->body;
+    EXPECT_EQ(r->body, want.out) << id;
+  }
+  for (pid_t pid : pids) {
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  }
+}
+
 class Kafka3Test : public KafkaTest {};
 
 // What the brokers have acknowledged of a topic (the sum of its partitions'
