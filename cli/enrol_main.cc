@@ -6,9 +6,14 @@
 //   enrol rejects [--source S]
 //   enrol replay [--as-of TS]
 //   enrol digest                       (the live projection's digest)
-//   enrol serve [--listen HOST:PORT]   (the ledger as an HTTP/JSON service)
+//   enrol audit [--year Y]
+//   enrol serve [--listen HOST:PORT] [--grpc-listen HOST:PORT] [--brokers B --group G]
+//   enrol project|stream|topics --brokers B ...   (Kafka)
 //
-// --data-dir DIR (default ./enrol-data) selects the embedded store.
+// --data-dir DIR (default ./enrol-data) selects the embedded store, --brokers
+// Kafka. Every command has --help (exit 0); a usage error exits 2; --version.
+// The commands' output is formatted by cli/answers.h, which `enrol serve`
+// shares.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,9 +29,7 @@
 #include <vector>
 #include <chrono>
 
-#include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
+#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -49,29 +52,34 @@
 #include "projections/query_service.h"
 #include "projections/state_store.h"
 
-ABSL_FLAG(std::string, data_dir, "./enrol-data", "embedded store directory");
-ABSL_FLAG(std::string, brokers, "", "Kafka bootstrap servers HOST:PORT,... (selects Kafka)");
-ABSL_FLAG(std::string, source, "", "feed: tax, civil, registry or claims");
-ABSL_FLAG(std::string, id, "", "resident ID number (18 characters)");
-ABSL_FLAG(int, year, 0, "year to answer for (default: the current year, CST)");
-ABSL_FLAG(std::string, as_of, "", "RFC 3339 timestamp: answer from facts recorded by then");
-ABSL_FLAG(std::string, date, "", "day to answer for, YYYY-MM-DD");
-ABSL_FLAG(std::string, profiles, "", "directory of policy profiles (default: the built-in ones)");
-ABSL_FLAG(int, threads, 2, "worker threads for projection and replay");
-ABSL_FLAG(int, partitions, 64, "partitions of a new embedded log; of the events topic for enrol topics");
-ABSL_FLAG(std::string, group, "", "Kafka consumer group (project, stream)");
-ABSL_FLAG(std::string, topics, "enrol", "Kafka topic prefix: PREFIX.events, PREFIX.deadletters, PREFIX.raw.<feed>");
-ABSL_FLAG(int, replication, 1, "topics: replication factor (3 nodes: 3)");
-ABSL_FLAG(std::string, listen, "127.0.0.1:8080", "serve: HTTP listener HOST:PORT (port 0: any free port)");
-ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:9090", "serve: gRPC listener HOST:PORT (port 0: any; empty: none)");
-ABSL_FLAG(std::string, advertise, "", "serve --brokers: HOST:PORT other workers redirect to (default: --listen's)");
-ABSL_FLAG(int64_t, max_body, int64_t{256} << 20, "serve: largest feed body accepted, bytes (larger: 413)");
-ABSL_FLAG(int, http_threads, 8, "serve: threads answering HTTP requests");
-ABSL_FLAG(bool, until_caught_up, false,
-          "project/stream: exit once everything up to the high-water marks seen at start is applied");
-
 namespace enrol {
 namespace {
+
+// The flags of every command (CLI11 fills them; main lists which command
+// takes which, with its help).
+struct Flags {
+  std::string data_dir = "./enrol-data";
+  std::string brokers;
+  std::string source;
+  std::vector<std::string> files;
+  std::string id;
+  int year = 0;
+  std::string as_of;
+  std::string date;
+  std::string profiles;
+  int threads = 2;
+  int partitions = 64;
+  std::string group;
+  std::string topics = "enrol";
+  int replication = 1;
+  std::string listen = "127.0.0.1:8080";
+  std::string grpc_listen = "127.0.0.1:9090";
+  std::string advertise;
+  int64_t max_body = int64_t{256} << 20;
+  int http_threads = 8;
+  bool until_caught_up = false;
+};
+Flags g;
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
@@ -89,23 +97,23 @@ int Usage(const std::string& msg) {
 
 bool Interactive() { return ::isatty(2) == 1; }
 
-std::string LogDir() { return absl::GetFlag(FLAGS_data_dir) + "/log"; }
-std::string StateDir() { return absl::GetFlag(FLAGS_data_dir) + "/state"; }
+std::string LogDir() { return g.data_dir + "/log"; }
+std::string StateDir() { return g.data_dir + "/state"; }
 
 absl::StatusOr<ProfileSet> LoadProfiles() {
-  std::string dir = absl::GetFlag(FLAGS_profiles);
+  std::string dir = g.profiles;
   return dir.empty() ? ProfileSet::Builtin() : ProfileSet::LoadDir(dir);
 }
 
-absl::StatusOr<std::optional<int64_t>> AsOf() { return ParseAsOf(absl::GetFlag(FLAGS_as_of), "--as-of"); }
+absl::StatusOr<std::optional<int64_t>> AsOf() { return ParseAsOf(g.as_of, "--as-of"); }
 
-bool UseKafka() { return !absl::GetFlag(FLAGS_brokers).empty(); }
+bool UseKafka() { return !g.brokers.empty(); }
 
-std::string Topic(const std::string& name) { return absl::GetFlag(FLAGS_topics) + "." + name; }
+std::string Topic(const std::string& name) { return g.topics + "." + name; }
 
 absl::StatusOr<std::unique_ptr<KafkaLog>> OpenKafka() {
   KafkaOptions o;
-  o.brokers = absl::GetFlag(FLAGS_brokers);
+  o.brokers = g.brokers;
   o.events_topic = Topic("events");
   o.dead_letter_topic = Topic("deadletters");
   return KafkaLog::Open(o);
@@ -145,7 +153,7 @@ class Progress {
 
 int Ingest(const std::vector<std::string>& files) {
   v1::Source source;
-  if (!ParseSourceName(absl::GetFlag(FLAGS_source), &source)) {
+  if (!ParseSourceName(g.source, &source)) {
     return Usage("ingest: --source must be tax, civil, registry or claims");
   }
   if (files.empty()) return Usage("ingest: name at least one FILE (- for stdin)");
@@ -166,19 +174,19 @@ int Ingest(const std::vector<std::string>& files) {
     return 0;
   }
   std::error_code ec;
-  std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), ec);
-  if (ec) return Fail(absl::UnavailableError(absl::StrCat("cannot create ", absl::GetFlag(FLAGS_data_dir), ": ", ec.message())));
-  auto log = EmbeddedLog::Open(LogDir(), {.partitions = absl::GetFlag(FLAGS_partitions)});
+  std::filesystem::create_directories(g.data_dir, ec);
+  if (ec) return Fail(absl::UnavailableError(absl::StrCat("cannot create ", g.data_dir, ": ", ec.message())));
+  auto log = EmbeddedLog::Open(LogDir(), {.partitions = g.partitions});
   if (!log.ok()) return Fail(log.status());
   auto state = StateStore::Open(StateDir(), /*read_only=*/false);
   if (!state.ok()) return Fail(state.status());
   // Refuse a projection built from another log, or ahead of this one.
-  if (auto s = CheckStateAgainstLog(state->get(), log->get(), /*adopt=*/true, absl::GetFlag(FLAGS_data_dir));
+  if (auto s = CheckStateAgainstLog(state->get(), log->get(), /*adopt=*/true, g.data_dir);
       !s.ok()) {
     return Fail(s);
   }
   Projector projector(state->get(), &*profiles);
-  const int threads = absl::GetFlag(FLAGS_threads);
+  const int threads = g.threads;
   // Finish projecting what an earlier, interrupted run appended.
   if (auto caught = projector.CatchUp(log->get(), threads); !caught.ok()) return Fail(caught.status());
 
@@ -208,16 +216,16 @@ int NotFound() {
 int CurrentYear() { return static_cast<int>(CstDay(absl::Now()).year()); }
 
 int Query() {
-  const std::string id = absl::GetFlag(FLAGS_id);
+  const std::string id = g.id;
   if (id.empty()) return Usage("query: --id is required");
   auto as_of = AsOf();
   if (!as_of.ok()) return Fail(as_of.status());
-  int year = absl::GetFlag(FLAGS_year);
+  int year = g.year;
   if (year == 0) year = CurrentYear();
   if (year < 1950 || year > 2200) return Usage("query: --year is out of range");
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
-  auto service = QueryService::Open(absl::GetFlag(FLAGS_data_dir), &*profiles);
+  auto service = QueryService::Open(g.data_dir, &*profiles);
   if (!service.ok()) return Fail(service.status());
   auto answer = (*service)->Query(id, year, *as_of);
   if (!answer.ok()) return Fail(answer.status());
@@ -227,16 +235,16 @@ int Query() {
 }
 
 int Explain() {
-  const std::string id = absl::GetFlag(FLAGS_id);
+  const std::string id = g.id;
   if (id.empty()) return Usage("explain: --id is required");
   auto as_of = AsOf();
   if (!as_of.ok()) return Fail(as_of.status());
-  int year = absl::GetFlag(FLAGS_year);
+  int year = g.year;
   if (year == 0) year = CurrentYear();
   if (year < 1950 || year > 2200) return Usage("explain: --year is out of range");
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
-  auto service = QueryService::Open(absl::GetFlag(FLAGS_data_dir), &*profiles);
+  auto service = QueryService::Open(g.data_dir, &*profiles);
   if (!service.ok()) return Fail(service.status());
   auto answer = (*service)->Explain(id, year, *as_of);
   if (!answer.ok()) return Fail(answer.status());
@@ -246,15 +254,15 @@ int Explain() {
 }
 
 int Covered() {
-  const std::string id = absl::GetFlag(FLAGS_id);
+  const std::string id = g.id;
   if (id.empty()) return Usage("covered: --id is required");
-  auto day = ParseDate(absl::GetFlag(FLAGS_date));
+  auto day = ParseDate(g.date);
   if (!day) return Usage("covered: --date must be YYYY-MM-DD");
   auto as_of = AsOf();
   if (!as_of.ok()) return Fail(as_of.status());
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
-  auto service = QueryService::Open(absl::GetFlag(FLAGS_data_dir), &*profiles);
+  auto service = QueryService::Open(g.data_dir, &*profiles);
   if (!service.ok()) return Fail(service.status());
   auto answer = (*service)->Covered(id, *day, *as_of);
   if (!answer.ok()) return Fail(answer.status());
@@ -265,7 +273,7 @@ int Covered() {
 
 int Rejects() {
   std::optional<v1::Source> filter;
-  if (std::string name = absl::GetFlag(FLAGS_source); !name.empty()) {
+  if (std::string name = g.source; !name.empty()) {
     v1::Source s;
     if (!ParseSourceName(name, &s)) return Usage("rejects: --source must be tax, civil, registry or claims");
     filter = s;
@@ -290,7 +298,7 @@ int Rejects() {
 
 int AuditCommand() {
   std::optional<int> year;
-  if (int y = absl::GetFlag(FLAGS_year); y != 0) year = y;
+  if (int y = g.year; y != 0) year = y;
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
   std::unique_ptr<DeadLetterStore> dead;
@@ -313,21 +321,21 @@ int AuditCommand() {
 
 int Project() {
   if (!UseKafka()) return Usage("project: --brokers is required");
-  const std::string group = absl::GetFlag(FLAGS_group);
+  const std::string group = g.group;
   if (group.empty()) return Usage("project: --group is required");
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
   std::error_code ec;
-  std::filesystem::create_directories(absl::GetFlag(FLAGS_data_dir), ec);
+  std::filesystem::create_directories(g.data_dir, ec);
   auto state = StateStore::Open(StateDir(), /*read_only=*/false);
   if (!state.ok()) return Fail(state.status());
   CatchSignals();
   Progress progress("project: events");
   WorkerOptions o;
-  o.brokers = absl::GetFlag(FLAGS_brokers);
+  o.brokers = g.brokers;
   o.group = group;
   o.events_topic = Topic("events");
-  o.until_caught_up = absl::GetFlag(FLAGS_until_caught_up);
+  o.until_caught_up = g.until_caught_up;
   o.stop = [] { return g_stop.load(); };
   o.progress = [&](int64_t n) { progress.Show(n); };
   auto applied = RunProjectionWorker(o, state->get(), *profiles);
@@ -340,7 +348,7 @@ int Project() {
 int Stream() {
   if (!UseKafka()) return Usage("stream: --brokers is required");
   v1::Source source;
-  if (!ParseSourceName(absl::GetFlag(FLAGS_source), &source)) {
+  if (!ParseSourceName(g.source, &source)) {
     return Usage("stream: --source must be tax, civil, registry or claims");
   }
   auto profiles = LoadProfiles();
@@ -349,10 +357,10 @@ int Stream() {
   if (!kafka.ok()) return Fail(kafka.status());
   CatchSignals();
   StreamOptions o;
-  o.brokers = absl::GetFlag(FLAGS_brokers);
-  o.group = absl::GetFlag(FLAGS_group);
+  o.brokers = g.brokers;
+  o.group = g.group;
   o.raw_topic = Topic(absl::StrCat("raw.", SourceName(source)));
-  o.until_caught_up = absl::GetFlag(FLAGS_until_caught_up);
+  o.until_caught_up = g.until_caught_up;
   o.stop = [] { return g_stop.load(); };
   auto counts = RunStream(o, source, kafka->get(), *profiles);
   if (!counts.ok()) return Fail(counts.status());
@@ -364,12 +372,12 @@ int Stream() {
 
 int Topics() {
   if (!UseKafka()) return Usage("topics: --brokers is required");
-  const int replication = absl::GetFlag(FLAGS_replication);
-  auto s = CreateTopics(absl::GetFlag(FLAGS_brokers), absl::GetFlag(FLAGS_topics), absl::GetFlag(FLAGS_partitions),
+  const int replication = g.replication;
+  auto s = CreateTopics(g.brokers, g.topics, g.partitions,
                         4, replication);
   if (!s.ok()) return Fail(s);
   std::printf("{\"events\":\"%s\",\"partitions\":%d,\"replication\":%d}\n", Topic("events").c_str(),
-              absl::GetFlag(FLAGS_partitions), replication);
+              g.partitions, replication);
   return 0;
 }
 
@@ -396,12 +404,12 @@ int Replay() {
       if (own->partitions > 0) ownership = *own;
     }
   } else {
-    auto embedded = EmbeddedLog::Open(LogDir(), {.partitions = absl::GetFlag(FLAGS_partitions)});
+    auto embedded = EmbeddedLog::Open(LogDir(), {.partitions = g.partitions});
     if (!embedded.ok()) return Fail(embedded.status());
     log_id = (*embedded)->id();
     log = std::move(*embedded);
   }
-  const std::string fresh_dir = absl::GetFlag(FLAGS_data_dir) + (*as_of ? "/state.as-of" : "/state.rebuild");
+  const std::string fresh_dir = g.data_dir + (*as_of ? "/state.as-of" : "/state.rebuild");
   std::error_code ec;
   std::filesystem::remove_all(fresh_dir, ec);
   absl::StatusOr<RebuildResult> result;
@@ -412,7 +420,7 @@ int Replay() {
       if (auto s = (*fresh)->SetLogId(log_id); !s.ok()) return Fail(s);
     }
     Progress progress("replay: events");
-    result = Rebuild(log.get(), fresh->get(), *profiles, *as_of, absl::GetFlag(FLAGS_threads),
+    result = Rebuild(log.get(), fresh->get(), *profiles, *as_of, g.threads,
                      [&](int64_t n) { progress.Show(n); }, ownership ? &ownership->owned : nullptr);
     progress.Done();
     if (result.ok() && ownership) {
@@ -423,13 +431,7 @@ int Replay() {
   if (*as_of) {
     std::filesystem::remove_all(fresh_dir, ec);
   } else {
-    // Swap the rebuilt state in; a crash before the rename leaves the old one.
-    const std::string old_dir = absl::GetFlag(FLAGS_data_dir) + "/state.old";
-    std::filesystem::remove_all(old_dir, ec);
-    if (std::filesystem::exists(StateDir())) std::filesystem::rename(StateDir(), old_dir, ec);
-    if (!ec) std::filesystem::rename(fresh_dir, StateDir(), ec);
-    if (ec) return Fail(absl::UnavailableError(absl::StrCat("replay: cannot swap in the rebuilt state: ", ec.message())));
-    std::filesystem::remove_all(old_dir, ec);
+    if (auto s = SwapInState(fresh_dir, StateDir()); !s.ok()) return Fail(s);
   }
   std::printf("{\"events\":%lld,\"persons\":%lld,\"digest\":\"%s\"}\n",
               static_cast<long long>(result->events), static_cast<long long>(result->digest.persons),
@@ -439,21 +441,21 @@ int Replay() {
 
 // The embedded store as a service until SIGTERM or SIGINT (CONTRACT.md, Service).
 int Serve() {
-  if (UseKafka() && absl::GetFlag(FLAGS_group).empty()) return Usage("serve: --group is required with --brokers");
+  if (UseKafka() && g.group.empty()) return Usage("serve: --group is required with --brokers");
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
   ServeOptions o;
-  o.data_dir = absl::GetFlag(FLAGS_data_dir);
-  o.listen = absl::GetFlag(FLAGS_listen);
-  o.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
-  o.max_body_bytes = static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_body)));
-  o.http_threads = absl::GetFlag(FLAGS_http_threads);
-  o.projection_threads = absl::GetFlag(FLAGS_threads);
-  o.partitions = absl::GetFlag(FLAGS_partitions);
-  o.brokers = absl::GetFlag(FLAGS_brokers);
-  o.group = absl::GetFlag(FLAGS_group);
-  o.topics = absl::GetFlag(FLAGS_topics);
-  o.advertise = absl::GetFlag(FLAGS_advertise);
+  o.data_dir = g.data_dir;
+  o.listen = g.listen;
+  o.grpc_listen = g.grpc_listen;
+  o.max_body_bytes = static_cast<size_t>(std::max<int64_t>(1, g.max_body));
+  o.http_threads = g.http_threads;
+  o.projection_threads = g.threads;
+  o.partitions = g.partitions;
+  o.brokers = g.brokers;
+  o.group = g.group;
+  o.topics = g.topics;
+  o.advertise = g.advertise;
   auto server = Server::Open(o, &*profiles);
   if (!server.ok()) return Fail(server.status());
   auto port = (*server)->Bind();
@@ -484,66 +486,131 @@ int Digest() {
 }  // namespace
 }  // namespace enrol
 
+namespace enrol {
+namespace {
+
+// The options every command on a data directory takes, and Kafka's.
+void Store(CLI::App* c) {
+  c->add_option("--data-dir", g.data_dir, "embedded store directory")->capture_default_str();
+  c->add_option("--profiles", g.profiles, "directory of policy profiles (default: the built-in ones)");
+}
+void Kafka(CLI::App* c, bool group) {
+  c->add_option("--brokers", g.brokers, "Kafka bootstrap servers HOST:PORT,... (selects Kafka)");
+  c->add_option("--topics", g.topics, "Kafka topic prefix: PREFIX.events, .deadletters, .raw.<feed>, .owners")
+      ->capture_default_str();
+  if (group) c->add_option("--group", g.group, "Kafka consumer group");
+}
+void AsOfOption(CLI::App* c) {
+  c->add_option("--as-of", g.as_of, "RFC 3339 timestamp: answer from facts recorded by then");
+}
+
+}  // namespace
+}  // namespace enrol
+
 int main(int argc, char** argv) {
+  using enrol::g;
   // The data directory holds ID numbers with contribution and claim history:
   // whatever the caller's umask, what the ledger creates is the owner's alone
   // (directories 0700, files 0600).
   ::umask(0077);
-  absl::SetProgramUsageMessage(
-      "enrol COMMAND [flags]\n"
-      "  ingest --source tax|civil|registry|claims FILE...   (- reads stdin)\n"
-      "  query --id ID [--year Y] [--as-of TS]\n"
-      "  covered --id ID --date D [--as-of TS]\n"
-      "  explain --id ID [--year Y] [--as-of TS]\n"
-      "  audit [--year Y]\n"
-      "  rejects [--source S]\n"
-      "  replay [--as-of TS]\n"
-      "  project --brokers B --group G [--until-caught-up]   (Kafka projection worker)\n"
-      "  stream --brokers B --source S [--until-caught-up]   (raw feed topic -> events)\n"
-      "  topics --brokers B [--partitions N] [--replication R]   (creates the topics)\n"
-      "  digest\n"
-      "  serve [--listen HOST:PORT] [--grpc-listen HOST:PORT] [--max-body BYTES]   (HTTP/JSON and gRPC)\n"
-      "  serve --brokers B --group G [--advertise HOST:PORT]   (a Kafka projection worker that answers)\n"
-      "common flags: --data-dir DIR (default ./enrol-data); --brokers HOST:PORT,... selects Kafka");
-  if (argc < 2 || argv[1][0] == '-') {
-    std::vector<char*> args(argv, argv + argc);
-    if (argc >= 2) absl::ParseCommandLine(argc, argv);  // handles --help
-    std::cerr << absl::ProgramUsageMessage() << "\n";
+  CLI::App app{"enrol: the enrolment ledger (shared/CONTRACT.md)", "enrol"};
+  app.set_version_flag("--version", "enrol " ENROL_VERSION);
+  app.require_subcommand(1, 1);
+  app.set_help_all_flag("--help-all", "help for every command");
+
+  CLI::App* ingest = app.add_subcommand("ingest", "ingest feed files (- reads stdin; CSV by .csv)");
+  enrol::Store(ingest);
+  enrol::Kafka(ingest, false);
+  ingest->add_option("--source", g.source, "feed: tax, civil, registry or claims");
+  ingest->add_option("--partitions", g.partitions, "partitions of a new embedded log")->capture_default_str();
+  ingest->add_option("--threads", g.threads, "projection threads")->capture_default_str();
+  ingest->add_option("files", g.files, "FILE... (- reads stdin)");
+
+  CLI::App* query = app.add_subcommand("query", "a person's year");
+  CLI::App* explain = app.add_subcommand("explain", "the derivation of a person's year, rule by rule");
+  for (CLI::App* c : {query, explain}) {
+    enrol::Store(c);
+    c->add_option("--id", g.id, "resident ID number (18 characters)");
+    c->add_option("--year", g.year, "year to answer for (default: the current year, CST)");
+    enrol::AsOfOption(c);
+  }
+  CLI::App* covered = app.add_subcommand("covered", "whether a person is covered on a day, and by which scheme");
+  enrol::Store(covered);
+  covered->add_option("--id", g.id, "resident ID number (18 characters)");
+  covered->add_option("--date", g.date, "day to answer for, YYYY-MM-DD");
+  enrol::AsOfOption(covered);
+
+  CLI::App* audit = app.add_subcommand("audit", "the auditor's findings, one JSON object a line");
+  enrol::Store(audit);
+  enrol::Kafka(audit, false);
+  audit->add_option("--year", g.year, "only the findings of this year");
+  CLI::App* rejects = app.add_subcommand("rejects", "the dead letters, one JSON object a line");
+  enrol::Store(rejects);
+  enrol::Kafka(rejects, false);
+  rejects->add_option("--source", g.source, "only this feed's");
+
+  CLI::App* replay = app.add_subcommand("replay", "rebuild the projection from the log; print its digest");
+  enrol::Store(replay);
+  enrol::Kafka(replay, false);
+  enrol::AsOfOption(replay);
+  replay->add_option("--threads", g.threads, "replay threads")->capture_default_str();
+  replay->add_option("--partitions", g.partitions, "partitions of a new embedded log")->capture_default_str();
+  CLI::App* digest = app.add_subcommand("digest", "the live projection's digest");
+  enrol::Store(digest);
+
+  CLI::App* project = app.add_subcommand("project", "Kafka projection worker (--brokers, --group)");
+  enrol::Store(project);
+  enrol::Kafka(project, true);
+  project->add_flag("--until-caught-up", g.until_caught_up,
+                    "exit once everything up to the high-water marks seen at start is applied");
+  CLI::App* stream = app.add_subcommand("stream", "raw feed topic -> events (--brokers, --source)");
+  enrol::Store(stream);
+  enrol::Kafka(stream, true);
+  stream->add_option("--source", g.source, "feed: tax, civil, registry or claims");
+  stream->add_flag("--until-caught-up", g.until_caught_up,
+                   "exit once everything up to the high-water marks seen at start is applied");
+  CLI::App* topics = app.add_subcommand("topics", "create the Kafka topics (--brokers)");
+  enrol::Kafka(topics, false);
+  topics->add_option("--partitions", g.partitions, "partitions of the events topic")->capture_default_str();
+  topics->add_option("--replication", g.replication, "replication factor (3 nodes: 3)")->capture_default_str();
+
+  CLI::App* serve = app.add_subcommand("serve", "the ledger as a service: HTTP/JSON, gRPC, the caseworker page");
+  enrol::Store(serve);
+  enrol::Kafka(serve, true);
+  serve->add_option("--listen", g.listen, "HTTP listener HOST:PORT (port 0: any free port)")->capture_default_str();
+  serve->add_option("--grpc-listen", g.grpc_listen, "gRPC listener HOST:PORT (port 0: any; empty: none)")
+      ->capture_default_str();
+  serve->add_option("--advertise", g.advertise, "with --brokers: HOST:PORT other workers redirect to");
+  serve->add_option("--max-body", g.max_body, "largest feed body accepted, bytes (larger: 413)")->capture_default_str();
+  serve->add_option("--http-threads", g.http_threads, "threads answering HTTP requests")->capture_default_str();
+  serve->add_option("--threads", g.threads, "projection threads")->capture_default_str();
+  serve->add_option("--partitions", g.partitions, "partitions of a new embedded log")->capture_default_str();
+
+  const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
+  if (argc >= 2 && argv[1][0] != '-' &&
+      std::none_of(commands.begin(), commands.end(), [&](const CLI::App* c) { return c->get_name() == argv[1]; })) {
+    std::cerr << "enrol: unknown command \"" << argv[1] << "\"; enrol --help lists the commands\n";
     return enrol::kExitUsage;
   }
-  std::string command = argv[1];
-  // Parse the flags after the command; positional arguments remain.
-  // The contract's flags are hyphenated (--data-dir, --as-of); absl flag
-  // names are identifiers, so --a-b is read as --a_b.
-  std::vector<std::string> storage;
-  storage.reserve(argc);
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.size() > 2 && a[0] == '-' && a[1] == '-') {
-      size_t end = a.find('=');
-      for (size_t k = 2; k < std::min(end, a.size()); ++k) {
-        if (a[k] == '-') a[k] = '_';
-      }
-    }
-    storage.push_back(std::move(a));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; any usage error 2, as the README says.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "enrol: " << e.what() << "\n(enrol --help lists the commands; enrol COMMAND --help their flags)\n";
+    return enrol::kExitUsage;
   }
-  std::vector<char*> args;
-  args.push_back(argv[0]);
-  for (auto& a : storage) args.push_back(a.data());
-  std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
-  std::vector<std::string> positional(rest.begin() + 1, rest.end());
-  if (command == "ingest") return enrol::Ingest(positional);
-  if (!positional.empty()) return enrol::Usage(command + ": unexpected argument " + positional[0]);
-  if (command == "query") return enrol::Query();
-  if (command == "covered") return enrol::Covered();
-  if (command == "explain") return enrol::Explain();
-  if (command == "audit") return enrol::AuditCommand();
-  if (command == "project") return enrol::Project();
-  if (command == "stream") return enrol::Stream();
-  if (command == "topics") return enrol::Topics();
-  if (command == "rejects") return enrol::Rejects();
-  if (command == "replay") return enrol::Replay();
-  if (command == "digest") return enrol::Digest();
-  if (command == "serve") return enrol::Serve();
-  return enrol::Usage("unknown command \"" + command + "\"; see enrol --help");
+  if (ingest->parsed()) return enrol::Ingest(g.files);
+  if (query->parsed()) return enrol::Query();
+  if (covered->parsed()) return enrol::Covered();
+  if (explain->parsed()) return enrol::Explain();
+  if (audit->parsed()) return enrol::AuditCommand();
+  if (project->parsed()) return enrol::Project();
+  if (stream->parsed()) return enrol::Stream();
+  if (topics->parsed()) return enrol::Topics();
+  if (rejects->parsed()) return enrol::Rejects();
+  if (replay->parsed()) return enrol::Replay();
+  if (digest->parsed()) return enrol::Digest();
+  if (serve->parsed()) return enrol::Serve();
+  return enrol::kExitUsage;
 }

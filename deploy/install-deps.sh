@@ -10,7 +10,7 @@ packages=(
   librocksdb-dev
   librdkafka-dev
   libjemalloc-dev
-  libcpp-httplib-dev prometheus-cpp-dev libgrpc++-dev protobuf-compiler-grpc
+  libcpp-httplib-dev prometheus-cpp-dev libgrpc++-dev protobuf-compiler-grpc libcli11-dev
   libssl-dev
   libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev

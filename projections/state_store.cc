@@ -242,4 +242,15 @@ absl::StatusOr<StateDigest> StateStore::Digest() {
   return CombineDigests(persons);
 }
 
+absl::Status SwapInState(const std::string& fresh, const std::string& dir) {
+  std::error_code ec;
+  const std::string old_dir = dir + ".old";
+  std::filesystem::remove_all(old_dir, ec);
+  if (std::filesystem::exists(dir)) std::filesystem::rename(dir, old_dir, ec);
+  if (!ec) std::filesystem::rename(fresh, dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("replay: cannot swap in the rebuilt state: ", ec.message()));
+  std::filesystem::remove_all(old_dir, ec);
+  return absl::OkStatus();
+}
+
 }  // namespace enrol

@@ -94,6 +94,10 @@ class StateStore {
 // StateStore::CheckLog against the embedded log's id and partition ends.
 absl::Status CheckStateAgainstLog(StateStore* state, EmbeddedLog* log, bool adopt, const std::string& dir);
 
+// Replaces the state directory `dir` with `fresh` (a rebuilt one, closed): a
+// crash before the rename leaves the old state, after it the new one.
+absl::Status SwapInState(const std::string& fresh, const std::string& dir);
+
 // The digest of one person: SHA-256 over the ID, each fact's content (not its
 // log position, recorded time or origin) and the derived years.
 std::string PersonDigest(const PersonRecord& record);

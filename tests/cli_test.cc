@@ -201,6 +201,28 @@ TEST_F(CliTest, EachYearIsAnsweredInItsOwnPool) {
   }
 }
 
+// Every command has its own --help (exit 0); a usage error exits 2, an
+// unknown flag or command included; --version prints the version.
+TEST_F(CliTest, HelpUsageErrorsAndVersion) {
+  for (const char* cmd : {"ingest", "query", "covered", "explain", "audit", "rejects", "replay", "digest", "project",
+                          "stream", "topics", "serve"}) {
+    Result h = RunEnrol(dir_, absl::StrCat(cmd, " --help"));
+    EXPECT_EQ(h.exit_code, 0) << cmd;
+    EXPECT_NE(h.out.find(absl::StrCat("Usage: enrol ", cmd)), std::string::npos) << cmd << ": " << h.out;
+    if (std::string(cmd) != "topics") {
+      EXPECT_NE(h.out.find("--data-dir"), std::string::npos) << cmd;
+    }
+  }
+  EXPECT_EQ(RunEnrol(dir_, "query --id 532501199001011239 --no-such-flag 1").exit_code, 2);
+  EXPECT_EQ(RunEnrol(dir_, "query --id 532501199001011239 --as_of 2026-01-01T00:00:00+08:00").exit_code, 2);
+  EXPECT_EQ(RunEnrol(dir_, "frobnicate").exit_code, 2);
+  EXPECT_EQ(RunEnrol(dir_, "").exit_code, 2);
+  EXPECT_EQ(RunEnrol(dir_, "digest unexpected").exit_code, 2);
+  Result v = RunEnrol(dir_, "--version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out.rfind("enrol ", 0), 0u) << v.out;
+}
+
 TEST_F(CliTest, AuditFindings) {
   Write("tax.jsonl", Pay("T1", kPerson, 2025, "2025-11-06T09:30:00+08:00") +
                          Pay("T2", kPerson, 2025, "2026-01-06T09:30:00+08:00") +
