@@ -76,7 +76,7 @@ struct Flags {
   std::string grpc_listen = "127.0.0.1:9090";
   std::string advertise;
   int64_t max_body = int64_t{256} << 20;
-  int http_threads = 8;
+  int http_threads = 64;
   bool until_caught_up = false;
 };
 Flags g;

@@ -201,6 +201,7 @@ void Server::Impl::Listeners() {
   http.set_read_timeout(options.read_timeout_seconds, 0);
   http.set_write_timeout(options.read_timeout_seconds, 0);
   http.set_keep_alive_timeout(5);
+  http.set_keep_alive_max_count(100000);  // a settlement system keeps its connections
 }
 
 absl::Status Server::Impl::OpenKafka() {
@@ -547,6 +548,18 @@ void Server::Impl::Routes() {
     if (behind > 0) return Reply{503, absl::StrCat("{\"ready\":false,\"behind\":", behind, "}")};
     return Reply{200, "{\"ready\":true}"};
   }));
+  // Whatever goes wrong in one request, the server keeps serving the others.
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
+    std::string what = "internal error";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      what = x.what();
+    } catch (...) {
+    }
+    res.status = 500;
+    res.set_content(ErrorJson(what) + "\n", kJson);
+  });
   http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.status == 413) {
       res.set_content(ErrorJson("body: larger than the server accepts (--max-body)") + "\n", kJson);

@@ -32,7 +32,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";       // HTTP HOST:PORT; port 0 picks a free one
   std::string grpc_listen = "127.0.0.1:9090";  // gRPC (enrol.v1.Ledger); empty: none
   size_t max_body_bytes = size_t{256} << 20;  // a larger feed body gets 413
-  int http_threads = 8;                       // a slow client holds one of them
+  int http_threads = 64;  // one a connection in hand: a slow client holds one of them
   int read_timeout_seconds = 30;              // a client this slow is dropped
   int projection_threads = 2;
   int partitions = 64;  // of a new log

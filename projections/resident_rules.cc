@@ -208,7 +208,7 @@ class Evaluator {
   void CheckBonusUsed(int y, int last_year, const Explain& x, Carried* c);
 
   std::optional<int> FirstEnrolledYear(int up_to) {
-    for (int y = lo_; y <= up_to; ++y) {
+    for (int y = scan_from_; y <= up_to; ++y) {
       if (Enrolled(y)) return y;
     }
     return std::nullopt;
@@ -276,7 +276,8 @@ class Evaluator {
   std::map<std::pair<int, int>, std::string> employee_records_;
   std::map<int, Enrolment> enrolment_;
   std::map<int, YearRules> rules_;
-  int lo_ = 0;
+  int scan_from_ = 0;  // the first year of any fact
+  int lo_ = 0;         // the first year evaluated
 };
 
 bool Evaluator::InWindow(int year, const Enrolment& en) {
@@ -343,8 +344,7 @@ bool Evaluator::NewbornWaiting(int year, const Enrolment& en, bool in_window, Wa
   const v1::ResidentPolicy& pol = Policy(year);
   const Date jan1(year, 1, 1);
   const int born = static_cast<int>(f_.birth->year());
-  std::optional<int> first_enrolled = FirstEnrolledYear(year);
-  if (first_enrolled == year && (year == born || year == born + 1)) {
+  if ((year == born || year == born + 1) && FirstEnrolledYear(year) == year) {
     w->own = NewbornWithin(pol, *f_.birth, en.on) ? std::max(*f_.birth, jan1)
                                                    : std::max(Date(absl::CivilMonth(en.on) + 1), jan1);
     w->exempt_why = NewbornWithin(pol, *f_.birth, en.on)
@@ -655,9 +655,11 @@ void Evaluator::CheckBonusUsed(int y, int last_year, const Explain& x, Carried* 
 
 std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year, std::vector<v1::Step>* steps) {
   std::vector<v1::ResidentYear> out;
-  lo_ = first_year;
-  if (!f_.empty()) lo_ = std::min(lo_, f_.min_year);
-  lo_ = std::min(lo_, Policy(first_year).mechanism_start_year());
+  // Years before the mechanism start carry nothing forward (no waiting, bonus
+  // or penalty starts in them), so the evaluation starts the year before it:
+  // a birth in 1960 does not make every query walk sixty years.
+  scan_from_ = f_.empty() ? first_year : std::min(first_year, f_.min_year);
+  lo_ = std::min(first_year, std::max(scan_from_, Policy(first_year).mechanism_start_year() - 1));
   Carried c;
   for (int y = lo_; y <= last_year; ++y) {
     // Steps for the year asked about, and the cumulative figures before it.
