@@ -2,6 +2,7 @@
 # `enrol serve` under load (issue 8's targets), run by hand on an idle machine:
 #  - HTTP `covered` with wrk: 64 connections, 2 threads, 20 s, random persons of
 #    a generated population and random days; requests/s and latency percentiles;
+#  - gRPC `Covered` the same way (build/tests/grpc_bench: 64 channels, 20 s);
 #  - ingest over HTTP against the command line's: the same tax feed posted to
 #    a fresh server and ingested by `enrol ingest` into a fresh directory.
 # usage: tests/bench/serve_bench.sh [PERSONS]   (default 100000; build/enrol must exist)
@@ -19,7 +20,7 @@ now() { date +%s.%N; }
 t0=$(now); "$enrol" ingest --data-dir "$work/cli" --source tax "$work/pop/tax.jsonl" >/dev/null; t1=$(now)
 cli_rate=$(python3 -c "print(round($records/($t1-$t0)))")
 
-"$enrol" serve --data-dir "$work/srv" --listen 127.0.0.1:$port --grpc-listen "" --max-body 4000000000 \
+"$enrol" serve --data-dir "$work/srv" --listen 127.0.0.1:$port --grpc-listen 127.0.0.1:$((port + 1)) --max-body 4000000000 \
   2>"$work/serve.err" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
@@ -45,9 +46,11 @@ request = function()
 end
 LUA
 wrk -t2 -c64 -d20s --latency -s "$work/covered.lua" http://127.0.0.1:$port >"$work/wrk.txt"
+build/tests/grpc_bench 127.0.0.1:$((port + 1)) "$work/ids.txt" 64 20 >"$work/grpc.txt"
 kill -TERM $server; wait $server || true
 trap - EXIT
 
 echo "persons $persons, tax records $records"
 echo "ingest: command line $cli_rate records/s, over HTTP $http_rate records/s ($(python3 -c "print(round(100*$http_rate/$cli_rate))")%)"
 grep -E "Requests/sec|Latency |50%|90%|99%|requests in|Non-2xx" "$work/wrk.txt"
+cat "$work/grpc.txt"
