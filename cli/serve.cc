@@ -201,6 +201,7 @@ void Server::Impl::Listeners() {
   http.set_read_timeout(options.read_timeout_seconds, 0);
   http.set_write_timeout(options.read_timeout_seconds, 0);
   http.set_keep_alive_timeout(5);
+  http.set_tcp_nodelay(true);  // an answer goes out at once, not after the peer's delayed ACK
   http.set_keep_alive_max_count(100000);  // a settlement system keeps its connections
 }
 
