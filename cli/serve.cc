@@ -62,12 +62,12 @@ struct Reply {
 
 Reply Error(int status, const std::string& message) { return {status, ErrorJson(message)}; }
 
-// Maps an error of the commands to its HTTP status: bad input 400, a person
-// of an unknown pool 422, unavailable storage 503, anything else 500.
+// Maps an error of the commands to its HTTP status (CONTRACT.md): bad input
+// 400, storage not ready or unavailable 503, anything else (a pool without a
+// profile, a corrupt store) 500 with the message.
 Reply FromStatus(const absl::Status& s) {
   switch (s.code()) {
     case absl::StatusCode::kInvalidArgument: return Error(400, std::string(s.message()));
-    case absl::StatusCode::kFailedPrecondition: return Error(422, std::string(s.message()));
     case absl::StatusCode::kUnavailable: return Error(503, std::string(s.message()));
     default: return Error(500, std::string(s.message()));
   }
