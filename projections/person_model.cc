@@ -120,9 +120,11 @@ absl::StatusOr<v1::Coverage> EvaluateCoverage(const PersonFacts& facts, const Pr
     c.set_reason(absl::StrCat("deceased on ", FormatDate(*facts.death)));
     return c;
   }
-  auto years = EvaluatePerson(facts, profiles, year, year);
-  if (!years.ok()) return years.status();
-  const v1::ResidentYear& r = (*years)[0].resident();
+  if (absl::Status s = CheckProfiles(facts, profiles); !s.ok()) return s;
+  // One employee timeline serves both schemes' answers.
+  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, year);
+  const std::vector<v1::ResidentYear> resident = EvaluateResident(facts, profiles, year, year, nullptr, &timeline);
+  const v1::ResidentYear& r = resident[0];
   std::string resident_reason;
   if (r.enrolled()) {
     Date from = *ParseDate(r.waiting().benefits_from());
@@ -151,7 +153,6 @@ absl::StatusOr<v1::Coverage> EvaluateCoverage(const PersonFacts& facts, const Pr
   } else {
     resident_reason = absl::StrCat("not enrolled in the resident scheme for ", year);
   }
-  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, year);
   const absl::CivilMonth month(day);
   auto it = timeline.months.find(month);
   const MonthCover cover = it == timeline.months.end() ? MonthCover::kNone : it->second;
