@@ -353,7 +353,8 @@ TEST_F(ServeTest, GrpcAnswersAsTheCommandLineDoes) {
 TEST_F(ServeTest, KilledAtRandomMomentsThenPostedAgainEndsWithTheCleanDigest) {
   const char* env = std::getenv("ENROL_SERVE_KILLS");
   const int kills = env != nullptr ? std::atoi(env) : 10;
-  WriteBigFeed(dir_ / "big.jsonl", 24000 * kills);
+  constexpr int kPart = 40000;  // records posted in a round: five batches of the pipeline
+  WriteBigFeed(dir_ / "big.jsonl", kPart * kills);
   const std::string body = Slurp(dir_ / "big.jsonl");
   Result clean = Enrol("ingest --source tax big.jsonl", "clean");
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
@@ -363,16 +364,20 @@ TEST_F(ServeTest, KilledAtRandomMomentsThenPostedAgainEndsWithTheCleanDigest) {
   {
     std::istringstream lines(body);
     size_t n = 0;
-    for (std::string line; std::getline(lines, line); ++n) parts[n * parts.size() / 24000 / kills % parts.size()] += line + "\n";
+    for (std::string line; std::getline(lines, line); ++n) parts[std::min(n / kPart, parts.size() - 1)] += line + "\n";
   }
   std::mt19937 rng(20261130);
   int killed = 0;
   for (int round = 0; round < kills; ++round) {
     Start();
+    const uintmax_t before = WalBytes();
     auto reply = std::async(std::launch::async, [&] {
       return Http().Post("/v1/feeds/tax", parts[static_cast<size_t>(round)], "application/x-ndjson");
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 600)(rng)));
+    // Once the ingest is under way (its first batch is in the WAL), at a
+    // random moment of it.
+    for (int i = 0; i < 400 && WalBytes() <= before; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 150)(rng)));
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
@@ -382,7 +387,7 @@ TEST_F(ServeTest, KilledAtRandomMomentsThenPostedAgainEndsWithTheCleanDigest) {
   EXPECT_GE(killed, kills / 2) << "most posts finished before the kill: use a bigger feed";
   Start();
   const std::string counts = Post("tax", body);
-  EXPECT_NE(counts.find(absl::StrCat("\"rejected\":", (24000 * kills + 4999) / 5000, "}")), std::string::npos)
+  EXPECT_NE(counts.find(absl::StrCat("\"rejected\":", (kPart * kills + 4999) / 5000, "}")), std::string::npos)
       << counts;
   EXPECT_EQ(Stop(), 0);
   EXPECT_EQ(Enrol("digest").out, clean_live);
