@@ -388,33 +388,34 @@ absl::Status Server::Impl::AuditCmd(int year, const std::function<void(const v1:
 }
 
 // The HTTP/JSON front.
-Reply Server::Impl::Person(const httplib::Request& req) {
-  if (auto r = Redirect(req, req.matches[1])) return *r;
-  auto year = YearParam(req, "year");
-  if (!year.ok()) return FromStatus(year.status());
-  auto answer = QueryCmd(req.matches[1], *year, req.get_param_value("as_of"));
+
+// A person's answer: 200 with the command line's JSON, 404 for a person the
+// ledger has never seen, the error's status otherwise.
+template <typename T>
+Reply PersonAnswer(const absl::StatusOr<std::optional<T>>& answer) {
   if (!answer.ok()) return FromStatus(answer.status());
   if (!*answer) return Error(404, "not_found");
   return {200, AnswerJson(**answer)};
 }
 
+Reply Server::Impl::Person(const httplib::Request& req) {
+  if (auto r = Redirect(req, req.matches[1])) return *r;
+  auto year = YearParam(req, "year");
+  if (!year.ok()) return FromStatus(year.status());
+  return PersonAnswer(QueryCmd(req.matches[1], *year, req.get_param_value("as_of")));
+}
+
 Reply Server::Impl::Covered(const httplib::Request& req) {
   if (auto r = Redirect(req, req.matches[1])) return *r;
   if (req.has_param("date") && req.get_param_value("date").empty()) return Error(400, "date: must be YYYY-MM-DD");
-  auto answer = CoveredCmd(req.matches[1], req.get_param_value("date"), req.get_param_value("as_of"));
-  if (!answer.ok()) return FromStatus(answer.status());
-  if (!*answer) return Error(404, "not_found");
-  return {200, AnswerJson(**answer)};
+  return PersonAnswer(CoveredCmd(req.matches[1], req.get_param_value("date"), req.get_param_value("as_of")));
 }
 
 Reply Server::Impl::Explain(const httplib::Request& req) {
   if (auto r = Redirect(req, req.matches[1])) return *r;
   auto year = YearParam(req, "year");
   if (!year.ok()) return FromStatus(year.status());
-  auto answer = ExplainCmd(req.matches[1], *year, req.get_param_value("as_of"));
-  if (!answer.ok()) return FromStatus(answer.status());
-  if (!*answer) return Error(404, "not_found");
-  return {200, AnswerJson(**answer)};
+  return PersonAnswer(ExplainCmd(req.matches[1], *year, req.get_param_value("as_of")));
 }
 
 Reply Server::Impl::Timeline(const httplib::Request& req) {
