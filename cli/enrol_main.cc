@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
@@ -38,11 +39,13 @@
 #include "common/ids.h"
 #include "common/json.h"
 #include "cli/answers.h"
+#include "cli/auth.h"
 #include "cli/serve.h"
 #include "consumers/ingest.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/content_hash.h"
 #include "consumers/kafka_workers.h"
+#include "ledger/access_log.h"
 #include "ledger/embedded_log.h"
 #include "ledger/kafka_log.h"
 #include "projections/audit.h"
@@ -60,6 +63,7 @@ namespace {
 struct Flags {
   std::string data_dir = "./enrol-data";
   std::string brokers;
+  std::string kafka_config;  // --kafka-config FILE (else $ENROL_KAFKA_CONFIG)
   std::string source;
   std::vector<std::string> files;
   std::string id;
@@ -76,10 +80,27 @@ struct Flags {
   std::string grpc_listen = "127.0.0.1:9090";
   std::string advertise;
   int64_t max_body = int64_t{256} << 20;
+  int decode_partition = -1;  // decode: all
+  int64_t decode_from = 0;
+  int64_t decode_count = -1;  // decode: to the end
+  std::string rekey_to;        // rekey: the new data directory
+  std::string new_key_file;    // rekey: its key (made when missing)
   int http_threads = 64;
   bool until_caught_up = false;
+  std::string key_file;
+  // serve: TLS and who may ask (cli/auth.h); access-log: its filters.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  std::string tokens;
+  bool no_auth = false;
+  bool hash_token = false;
+  std::string since;
+  std::string pseudonym;
 };
 Flags g;
+// The master key (common/keyring.h): loaded in main for every command on data.
+const Keyring* g_keys = nullptr;
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
@@ -109,6 +130,20 @@ absl::StatusOr<std::optional<int64_t>> AsOf() { return ParseAsOf(g.as_of, "--as-
 
 bool UseKafka() { return !g.brokers.empty(); }
 
+// The librdkafka properties of --kafka-config FILE, else of $ENROL_KAFKA_CONFIG
+// (ledger/kafka_config.h), for every Kafka client: loaded and checked in main.
+KafkaConfig g_kafka_config;
+int LoadKafkaClientConfig() {
+  auto c = LoadKafkaConfig(g.kafka_config);
+  if (!c.ok()) {
+    std::cerr << "enrol: " << (g.kafka_config.empty() ? "ENROL_KAFKA_CONFIG: " : "--kafka-config: ")
+              << c.status().message() << "\n";
+    return kExitError;
+  }
+  g_kafka_config = std::move(*c);
+  return 0;
+}
+
 std::string Topic(const std::string& name) { return g.topics + "." + name; }
 
 absl::StatusOr<std::unique_ptr<KafkaLog>> OpenKafka() {
@@ -116,6 +151,8 @@ absl::StatusOr<std::unique_ptr<KafkaLog>> OpenKafka() {
   o.brokers = g.brokers;
   o.events_topic = Topic("events");
   o.dead_letter_topic = Topic("deadletters");
+  o.kafka_config = g_kafka_config;
+  o.keys = g_keys;
   return KafkaLog::Open(o);
 }
 
@@ -176,9 +213,9 @@ int Ingest(const std::vector<std::string>& files) {
   std::error_code ec;
   std::filesystem::create_directories(g.data_dir, ec);
   if (ec) return Fail(absl::UnavailableError(absl::StrCat("cannot create ", g.data_dir, ": ", ec.message())));
-  auto log = EmbeddedLog::Open(LogDir(), {.partitions = g.partitions});
+  auto log = EmbeddedLog::Open(LogDir(), {.partitions = g.partitions, .keys = g_keys});
   if (!log.ok()) return Fail(log.status());
-  auto state = StateStore::Open(StateDir(), /*read_only=*/false);
+  auto state = StateStore::Open(StateDir(), /*read_only=*/false, /*bulk=*/false, nullptr, g_keys);
   if (!state.ok()) return Fail(state.status());
   // Refuse a projection built from another log, or ahead of this one.
   if (auto s = CheckStateAgainstLog(state->get(), log->get(), /*adopt=*/true, g.data_dir);
@@ -225,7 +262,7 @@ int Query() {
   if (year < 1950 || year > 2200) return Usage("query: --year is out of range");
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
-  auto service = QueryService::Open(g.data_dir, &*profiles);
+  auto service = QueryService::Open(g.data_dir, &*profiles, g_keys);
   if (!service.ok()) return Fail(service.status());
   auto answer = (*service)->Query(id, year, *as_of);
   if (!answer.ok()) return Fail(answer.status());
@@ -244,7 +281,7 @@ int Explain() {
   if (year < 1950 || year > 2200) return Usage("explain: --year is out of range");
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
-  auto service = QueryService::Open(g.data_dir, &*profiles);
+  auto service = QueryService::Open(g.data_dir, &*profiles, g_keys);
   if (!service.ok()) return Fail(service.status());
   auto answer = (*service)->Explain(id, year, *as_of);
   if (!answer.ok()) return Fail(answer.status());
@@ -262,7 +299,7 @@ int Covered() {
   if (!as_of.ok()) return Fail(as_of.status());
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
-  auto service = QueryService::Open(g.data_dir, &*profiles);
+  auto service = QueryService::Open(g.data_dir, &*profiles, g_keys);
   if (!service.ok()) return Fail(service.status());
   auto answer = (*service)->Covered(id, *day, *as_of);
   if (!answer.ok()) return Fail(answer.status());
@@ -284,7 +321,7 @@ int Rejects() {
     if (!kafka.ok()) return Fail(kafka.status());
     store = std::move(*kafka);
   } else {
-    auto log = EmbeddedLog::Open(LogDir(), {.read_only = true});
+    auto log = EmbeddedLog::Open(LogDir(), {.read_only = true, .keys = g_keys});
     if (!log.ok()) return Fail(log.status());
     store = std::move(*log);
   }
@@ -307,11 +344,11 @@ int AuditCommand() {
     if (!kafka.ok()) return Fail(kafka.status());
     dead = std::move(*kafka);
   } else {
-    auto log = EmbeddedLog::Open(LogDir(), {.read_only = true});
+    auto log = EmbeddedLog::Open(LogDir(), {.read_only = true, .keys = g_keys});
     if (!log.ok()) return Fail(log.status());
     dead = std::move(*log);
   }
-  auto state = StateStore::Open(StateDir(), /*read_only=*/true);
+  auto state = StateStore::Open(StateDir(), /*read_only=*/true, /*bulk=*/false, nullptr, g_keys);
   if (!state.ok()) return Fail(state.status());
   auto s = enrol::Audit(state->get(), dead.get(), *profiles, year,
                         [&](const v1::Finding& f) { std::printf("%s\n", FindingJson(f).c_str()); });
@@ -327,7 +364,7 @@ int Project() {
   if (!profiles.ok()) return Fail(profiles.status());
   std::error_code ec;
   std::filesystem::create_directories(g.data_dir, ec);
-  auto state = StateStore::Open(StateDir(), /*read_only=*/false);
+  auto state = StateStore::Open(StateDir(), /*read_only=*/false, /*bulk=*/false, nullptr, g_keys);
   if (!state.ok()) return Fail(state.status());
   CatchSignals();
   Progress progress("project: events");
@@ -335,6 +372,7 @@ int Project() {
   o.brokers = g.brokers;
   o.group = group;
   o.events_topic = Topic("events");
+  o.kafka_config = g_kafka_config;
   o.until_caught_up = g.until_caught_up;
   o.stop = [] { return g_stop.load(); };
   o.progress = [&](int64_t n) { progress.Show(n); };
@@ -360,6 +398,7 @@ int Stream() {
   o.brokers = g.brokers;
   o.group = g.group;
   o.raw_topic = Topic(absl::StrCat("raw.", SourceName(source)));
+  o.kafka_config = g_kafka_config;
   o.until_caught_up = g.until_caught_up;
   o.stop = [] { return g_stop.load(); };
   auto counts = RunStream(o, source, kafka->get(), *profiles);
@@ -374,7 +413,7 @@ int Topics() {
   if (!UseKafka()) return Usage("topics: --brokers is required");
   const int replication = g.replication;
   auto s = CreateTopics(g.brokers, g.topics, g.partitions,
-                        4, replication);
+                        4, replication, g_kafka_config);
   if (!s.ok()) return Fail(s);
   std::printf("{\"events\":\"%s\",\"partitions\":%d,\"replication\":%d}\n", Topic("events").c_str(),
               g.partitions, replication);
@@ -397,14 +436,14 @@ int Replay() {
     if (!kafka.ok()) return Fail(kafka.status());
     log = std::move(*kafka);
     if (std::filesystem::exists(StateDir())) {
-      auto current = StateStore::Open(StateDir(), /*read_only=*/true);
+      auto current = StateStore::Open(StateDir(), /*read_only=*/true, /*bulk=*/false, nullptr, g_keys);
       if (!current.ok()) return Fail(current.status());
       auto own = (*current)->GetOwnership();
       if (!own.ok()) return Fail(own.status());
       if (own->partitions > 0) ownership = *own;
     }
   } else {
-    auto embedded = EmbeddedLog::Open(LogDir(), {.partitions = g.partitions});
+    auto embedded = EmbeddedLog::Open(LogDir(), {.partitions = g.partitions, .keys = g_keys});
     if (!embedded.ok()) return Fail(embedded.status());
     log_id = (*embedded)->id();
     log = std::move(*embedded);
@@ -414,7 +453,7 @@ int Replay() {
   std::filesystem::remove_all(fresh_dir, ec);
   absl::StatusOr<RebuildResult> result;
   {
-    auto fresh = StateStore::Open(fresh_dir, /*read_only=*/false, /*bulk=*/true);
+    auto fresh = StateStore::Open(fresh_dir, /*read_only=*/false, /*bulk=*/true, nullptr, g_keys);
     if (!fresh.ok()) return Fail(fresh.status());
     if (!log_id.empty()) {
       if (auto s = (*fresh)->SetLogId(log_id); !s.ok()) return Fail(s);
@@ -439,8 +478,33 @@ int Replay() {
   return 0;
 }
 
+// serve --hash-token: the SHA-256 of the token on stdin, for a --tokens line.
+int HashToken() {
+  std::string token;
+  std::getline(std::cin, token);
+  auto hash = TokenHashLine(token);
+  if (!hash.ok()) return Fail(hash.status());
+  std::printf("%s\n", hash->c_str());
+  return 0;
+}
+
+// access-log: who read which person (ledger/access_log.h), one JSON object a
+// line; read-only, so beside a running server too.
+int AccessLogCommand() {
+  auto filter = AccessFilter::Parse(g.since, g.pseudonym, g.id, g_keys, "--");
+  if (!filter.ok()) return Fail(filter.status());
+  auto log = AccessLog::Open(g.data_dir + "/access", g_keys, /*read_only=*/true);
+  if (!log.ok()) return Fail(log.status());
+  auto s = (*log)->ForEach(*filter, [](const AccessRecord& r) {
+    std::printf("%s\n", AccessRecordJson(r).c_str());
+    return true;
+  });
+  return s.ok() ? 0 : Fail(s);
+}
+
 // The embedded store as a service until SIGTERM or SIGINT (CONTRACT.md, Service).
 int Serve() {
+  if (g.hash_token) return HashToken();
   if (UseKafka() && g.group.empty()) return Usage("serve: --group is required with --brokers");
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
@@ -456,6 +520,13 @@ int Serve() {
   o.group = g.group;
   o.topics = g.topics;
   o.advertise = g.advertise;
+  o.kafka_config = g_kafka_config;
+  o.keys = g_keys;
+  o.tls_cert = g.tls_cert;
+  o.tls_key = g.tls_key;
+  o.tls_client_ca = g.tls_client_ca;
+  o.tokens_file = g.tokens;
+  o.no_auth = g.no_auth;
   auto server = Server::Open(o, &*profiles);
   if (!server.ok()) return Fail(server.status());
   auto port = (*server)->Bind();
@@ -465,8 +536,9 @@ int Serve() {
     while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     (*server)->Stop();
   });
-  std::fprintf(stderr, "enrol serve: listening on http://%s:%d and gRPC port %d (data dir %s)\n",
-               o.listen.substr(0, o.listen.rfind(':')).c_str(), *port, (*server)->grpc_port(), o.data_dir.c_str());
+  std::fprintf(stderr, "enrol serve: listening on %s://%s:%d and gRPC port %d (data dir %s)\n",
+               o.tls_cert.empty() ? "http" : "https", o.listen.substr(0, o.listen.rfind(':')).c_str(), *port,
+               (*server)->grpc_port(), o.data_dir.c_str());
   absl::Status s = (*server)->Run();
   g_stop = true;
   stopper.join();
@@ -474,8 +546,137 @@ int Serve() {
   return 0;
 }
 
+// The events topic as an operator with the key reads it: each event as JSON
+// with its partition and offset (broker files and kcat show ciphertext).
+int Decode() {
+  if (!UseKafka()) return Usage("decode: --brokers is required");
+  auto kafka = OpenKafka();
+  if (!kafka.ok()) return Fail(kafka.status());
+  const int32_t n = (*kafka)->partitions();
+  if (g.decode_partition >= n) return Usage(absl::StrCat("decode: --partition must be below ", n));
+  const int32_t first = g.decode_partition < 0 ? 0 : g.decode_partition;
+  const int32_t last = g.decode_partition < 0 ? n - 1 : g.decode_partition;
+  for (int32_t p = first; p <= last; ++p) {
+    int64_t left = g.decode_count < 0 ? std::numeric_limits<int64_t>::max() : g.decode_count;
+    Offset from{std::max<int64_t>(0, g.decode_from)};
+    while (left > 0) {
+      std::vector<LogEntry> entries;
+      const size_t want = static_cast<size_t>(std::min<int64_t>(left, 10000));
+      if (auto s = (*kafka)->Read(Partition{p}, from, want, &entries); !s.ok()) return Fail(s);
+      if (entries.empty()) break;
+      for (const LogEntry& e : entries) {
+        std::printf("{\"partition\":%d,\"offset\":%lld,\"event\":%s}\n", p, static_cast<long long>(e.offset.value),
+                    ToJson(e.event).c_str());
+      }
+      left -= static_cast<int64_t>(entries.size());
+      from.value = entries.back().offset.value + 1;
+    }
+  }
+  return 0;
+}
+
+// Copies the log of `from` into `to` (a new log under other keys): every
+// event in its original append order (merged across partitions by recorded
+// time), with its recorded time, so `--as-of` answers stay; then every dead
+// letter. The events land in the partitions of the new pseudonyms.
+absl::StatusOr<int64_t> CopyLog(EmbeddedLog* from, EmbeddedLog* to, absl::Time* clock) {
+  struct Cursor {
+    std::vector<LogEntry> buf;
+    size_t at = 0;
+    Offset next{0};
+  };
+  std::vector<Cursor> cursors(static_cast<size_t>(from->partitions()));
+  auto refill = [&](int32_t p) -> absl::Status {
+    Cursor& c = cursors[static_cast<size_t>(p)];
+    if (c.at < c.buf.size()) return absl::OkStatus();
+    c.buf.clear();
+    c.at = 0;
+    if (auto s = from->Read(Partition{p}, c.next, 4096, &c.buf); !s.ok()) return s;
+    if (!c.buf.empty()) c.next.value = c.buf.back().offset.value + 1;
+    return absl::OkStatus();
+  };
+  int64_t copied = 0;
+  std::vector<v1::Event> batch;
+  std::vector<AppendResult> results;
+  auto flush = [&]() -> absl::Status {
+    if (batch.empty()) return absl::OkStatus();
+    if (auto s = to->Append(batch, &results); !s.ok()) return s;
+    for (const AppendResult& r : results) {
+      if (r.kind != AppendResult::Kind::kAppended) return absl::DataLossError("rekey: the old log holds a record twice");
+    }
+    copied += static_cast<int64_t>(batch.size());
+    batch.clear();
+    return absl::OkStatus();
+  };
+  for (;;) {
+    int32_t best = -1;
+    for (int32_t p = 0; p < from->partitions(); ++p) {
+      if (auto s = refill(p); !s.ok()) return s;
+      const Cursor& c = cursors[static_cast<size_t>(p)];
+      if (c.at == c.buf.size()) continue;
+      if (best < 0 || c.buf[c.at].event.recorded_at_us() <
+                          cursors[static_cast<size_t>(best)].buf[cursors[static_cast<size_t>(best)].at].event.recorded_at_us()) {
+        best = p;
+      }
+    }
+    if (best < 0) break;
+    v1::Event& e = cursors[static_cast<size_t>(best)].buf[cursors[static_cast<size_t>(best)].at++].event;
+    const absl::Time t = absl::FromUnixMicros(e.recorded_at_us());
+    if (t != *clock || batch.size() >= 4096) {
+      if (auto s = flush(); !s.ok()) return s;
+      *clock = t;
+    }
+    batch.push_back(std::move(e));
+  }
+  if (auto s = flush(); !s.ok()) return s;
+  std::vector<v1::DeadLetter> letters;
+  if (auto s = from->ForEach(std::nullopt, [&](const v1::DeadLetter& d) {
+        letters.push_back(d);
+        return true;
+      });
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = to->Put(letters); !s.ok()) return s;
+  if (auto s = to->Flush(); !s.ok()) return s;
+  return copied;
+}
+
+// Key rotation: the embedded store copied into a new data directory under a
+// new key (the old one is left as it is), then its projection rebuilt. The
+// digest printed equals the old store's: it does not depend on the key.
+int Rekey() {
+  if (g.rekey_to.empty() || g.new_key_file.empty()) return Usage("rekey: --to and --new-key-file are required");
+  std::error_code ec;
+  if (std::filesystem::exists(g.rekey_to, ec)) return Usage(absl::StrCat("rekey: ", g.rekey_to, " exists; name a new directory"));
+  if (!std::filesystem::exists(g.new_key_file, ec)) {
+    auto fresh = Keyring::Generate();
+    if (!fresh.ok()) return Fail(fresh.status());
+    if (auto s = fresh->WriteNew(g.new_key_file); !s.ok()) return Fail(s);
+    std::fprintf(stderr, "enrol: created a new master key at %s (0600)\n", g.new_key_file.c_str());
+  }
+  auto new_keys = Keyring::Load(g.new_key_file);
+  if (!new_keys.ok()) return Fail(new_keys.status());
+  if (new_keys->key_id() == g_keys->key_id()) return Usage("rekey: the new key is the old key");
+  auto old_log = EmbeddedLog::Open(LogDir(), {.keys = g_keys});  // for writing: keeps ingest out
+  if (!old_log.ok()) return Fail(old_log.status());
+  std::filesystem::create_directories(g.rekey_to, ec);
+  absl::Time clock = absl::UnixEpoch();
+  auto new_log = EmbeddedLog::Open(g.rekey_to + "/log", {.partitions = (*old_log)->partitions(),
+                                                         .clock = [&clock] { return clock; },
+                                                         .keys = &*new_keys});
+  if (!new_log.ok()) return Fail(new_log.status());
+  auto copied = CopyLog(old_log->get(), new_log->get(), &clock);
+  if (!copied.ok()) return Fail(copied.status());
+  new_log->reset();
+  old_log->reset();
+  g.data_dir = g.rekey_to;
+  g_keys = &*new_keys;
+  return Replay();
+}
+
 int Digest() {
-  auto store = StateStore::Open(StateDir(), /*read_only=*/true);
+  auto store = StateStore::Open(StateDir(), /*read_only=*/true, /*bulk=*/false, nullptr, g_keys);
   if (!store.ok()) return Fail(store.status());
   auto d = (*store)->Digest();
   if (!d.ok()) return Fail(d.status());
@@ -493,9 +694,14 @@ namespace {
 void Store(CLI::App* c) {
   c->add_option("--data-dir", g.data_dir, "embedded store directory")->capture_default_str();
   c->add_option("--profiles", g.profiles, "directory of policy profiles (default: the built-in ones)");
+  c->add_option("--key-file", g.key_file,
+                "master key file (default: $ENROL_KEY_FILE, else ~/.config/enrol/master.key, made on first use)");
 }
 void Kafka(CLI::App* c, bool group) {
   c->add_option("--brokers", g.brokers, "Kafka bootstrap servers HOST:PORT,... (selects Kafka)");
+  c->add_option("--kafka-config", g.kafka_config,
+                "librdkafka properties file (key=value lines: TLS, SASL, ...) for every Kafka client "
+                "(default: $ENROL_KAFKA_CONFIG)");
   c->add_option("--topics", g.topics, "Kafka topic prefix: PREFIX.events, .deadletters, .raw.<feed>, .owners")
       ->capture_default_str();
   if (group) c->add_option("--group", g.group, "Kafka consumer group");
@@ -555,8 +761,19 @@ int main(int argc, char** argv) {
   enrol::AsOfOption(replay);
   replay->add_option("--threads", g.threads, "replay threads")->capture_default_str();
   replay->add_option("--partitions", g.partitions, "partitions of a new embedded log")->capture_default_str();
+  CLI::App* rekey = app.add_subcommand("rekey", "copy the store into a new data directory under a new key");
+  enrol::Store(rekey);
+  rekey->add_option("--to", g.rekey_to, "the new data directory (must not exist)");
+  rekey->add_option("--new-key-file", g.new_key_file, "the new key (made, 0600, when the file does not exist)");
+  rekey->add_option("--threads", g.threads, "replay threads")->capture_default_str();
   CLI::App* digest = app.add_subcommand("digest", "the live projection's digest");
   enrol::Store(digest);
+  CLI::App* decode = app.add_subcommand("decode", "the events topic in clear, for operators with the key (--brokers)");
+  enrol::Store(decode);
+  enrol::Kafka(decode, false);
+  decode->add_option("--partition", g.decode_partition, "only this partition (default: all)");
+  decode->add_option("--from", g.decode_from, "first offset")->capture_default_str();
+  decode->add_option("--count", g.decode_count, "events per partition (default: to the end)");
 
   CLI::App* project = app.add_subcommand("project", "Kafka projection worker (--brokers, --group)");
   enrol::Store(project);
@@ -574,6 +791,11 @@ int main(int argc, char** argv) {
   topics->add_option("--partitions", g.partitions, "partitions of the events topic")->capture_default_str();
   topics->add_option("--replication", g.replication, "replication factor (3 nodes: 3)")->capture_default_str();
 
+  CLI::App* access_log = app.add_subcommand("access-log", "who read which person (pseudonym), one JSON object a line");
+  enrol::Store(access_log);
+  access_log->add_option("--since", g.since, "RFC 3339 timestamp: only reads from then on");
+  access_log->add_option("--pseudonym", g.pseudonym, "only reads of this person (64 hex digits)");
+  access_log->add_option("--id", g.id, "only reads of this ID number (hashed with the key)");
   CLI::App* serve = app.add_subcommand("serve", "the ledger as a service: HTTP/JSON, gRPC, the caseworker page");
   enrol::Store(serve);
   enrol::Kafka(serve, true);
@@ -585,6 +807,14 @@ int main(int argc, char** argv) {
   serve->add_option("--http-threads", g.http_threads, "threads answering HTTP requests")->capture_default_str();
   serve->add_option("--threads", g.threads, "projection threads")->capture_default_str();
   serve->add_option("--partitions", g.partitions, "partitions of a new embedded log")->capture_default_str();
+  serve->add_option("--tls-cert", g.tls_cert, "PEM certificate (chain): serve HTTPS and gRPC over TLS");
+  serve->add_option("--tls-key", g.tls_key, "PEM private key of --tls-cert");
+  serve->add_option("--tls-client-ca", g.tls_client_ca,
+                    "PEM CA: client certificates it signed authenticate (subject OU = role, CN = user)");
+  serve->add_option("--tokens", g.tokens, "bearer tokens file: ROLE NAME SHA256HEX a line (roles: caseworker, "
+                                          "auditor, feeder)");
+  serve->add_flag("--no-auth", g.no_auth, "no authentication: only with loopback listeners");
+  serve->add_flag("--hash-token", g.hash_token, "print the SHA-256 of the token on stdin (a --tokens line), exit");
 
   const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
   if (argc >= 2 && argv[1][0] != '-' &&
@@ -600,6 +830,19 @@ int main(int argc, char** argv) {
     std::cerr << "enrol: " << e.what() << "\n(enrol --help lists the commands; enrol COMMAND --help their flags)\n";
     return enrol::kExitUsage;
   }
+  if (!g.brokers.empty() || !g.kafka_config.empty()) {
+    if (int rc = enrol::LoadKafkaClientConfig(); rc != 0) return rc;
+  }
+  std::optional<enrol::Keyring> keyring;
+  if (!topics->parsed() && !g.hash_token) {  // the commands on data
+    auto k = enrol::Keyring::Load(g.key_file);
+    if (!k.ok()) {
+      std::cerr << "enrol: " << k.status().message() << "\n";
+      return enrol::kExitError;
+    }
+    keyring.emplace(std::move(*k));
+    enrol::g_keys = &*keyring;
+  }
   if (ingest->parsed()) return enrol::Ingest(g.files);
   if (query->parsed()) return enrol::Query();
   if (covered->parsed()) return enrol::Covered();
@@ -610,7 +853,10 @@ int main(int argc, char** argv) {
   if (topics->parsed()) return enrol::Topics();
   if (rejects->parsed()) return enrol::Rejects();
   if (replay->parsed()) return enrol::Replay();
+  if (rekey->parsed()) return enrol::Rekey();
   if (digest->parsed()) return enrol::Digest();
+  if (decode->parsed()) return enrol::Decode();
   if (serve->parsed()) return enrol::Serve();
+  if (access_log->parsed()) return enrol::AccessLogCommand();
   return enrol::kExitUsage;
 }

@@ -1,5 +1,6 @@
 #include "cli/serve.h"
 
+#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,10 +14,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "cli/answers.h"
+#include "cli/auth.h"
 #include "common/dates.h"
 #include "common/ids.h"
 #include "consumers/feed_reader.h"
@@ -27,6 +32,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
+#include "ledger/access_log.h"
 #include "ledger/content_hash.h"
 #include "ledger/embedded_log.h"
 #include "ledger/kafka_log.h"
@@ -61,6 +67,22 @@ struct Reply {
 };
 
 Reply Error(int status, const std::string& message) { return {status, ErrorJson(message)}; }
+
+// 401 for a request without (valid) credentials, 403 for another role.
+Reply Denied(const absl::Status& s) {
+  return Error(s.code() == absl::StatusCode::kUnauthenticated ? 401 : 403, std::string(s.message()));
+}
+
+// A 401 says how to authenticate.
+void Challenge(httplib::Response& res) {
+  if (res.status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"enrol\"");
+}
+
+// The verified client certificate of an HTTPS request; null when none.
+x509_st* PeerCertificate(const httplib::Request& req) {
+  if (req.ssl == nullptr || SSL_get_verify_result(req.ssl) != X509_V_OK) return nullptr;
+  return SSL_get0_peer_certificate(req.ssl);
+}
 
 // Maps an error of the commands to its HTTP status (CONTRACT.md): bad input
 // 400, storage not ready or unavailable 503, anything else (a pool without a
@@ -105,6 +127,31 @@ void Lines(const absl::Status& s, std::string body, httplib::Response& res) {
   res.set_content(s.ok() ? r.body : r.body + "\n", s.ok() ? kJsonLines : kJson);
 }
 
+// What a person-level read asked, for the access log: the year (the current
+// one when none is given), the day, or the range of years "FROM..TO".
+std::string Asked(const std::string& endpoint, const std::string& year, const std::string& date,
+                  const std::string& from, const std::string& to) {
+  const std::string e = absl::AsciiStrToLower(endpoint);
+  const std::string a = absl::StrContains(e, "covered")    ? date
+                        : absl::StrContains(e, "timeline") ? absl::StrCat(from, "..", to)
+                        : year.empty()                     ? std::to_string(CurrentYear())
+                                                           : year;
+  return a.substr(0, 32);
+}
+
+// The HTTP status of a gRPC answer, for the access log.
+int HttpStatus(const grpc::Status& s) {
+  switch (s.error_code()) {
+    case grpc::StatusCode::OK: return 200;
+    case grpc::StatusCode::INVALID_ARGUMENT: return 400;
+    case grpc::StatusCode::UNAUTHENTICATED: return 401;
+    case grpc::StatusCode::PERMISSION_DENIED: return 403;
+    case grpc::StatusCode::NOT_FOUND: return 404;
+    case grpc::StatusCode::UNAVAILABLE: return 503;
+    default: return 500;
+  }
+}
+
 // Resident set size and CPU time of this process, from /proc.
 double ResidentBytes() {
   std::ifstream f("/proc/self/statm");
@@ -133,7 +180,13 @@ struct Server::Impl {
   std::unique_ptr<Projector> projector;
   std::unique_ptr<QueryService> queries;
   absl::Mutex ingest_mu;  // one writer at a time
-  httplib::Server http;
+  std::unique_ptr<httplib::Server> http;  // an httplib::SSLServer with TLS
+  std::string page;  // the caseworker page, told whether tokens are needed
+  // Who may ask what (cli/auth.h), and the log of person-level reads.
+  std::optional<Authenticator> auth;
+  TlsFiles tls;
+  std::unique_ptr<AccessLog> access;
+  std::optional<Keyring> pseudonym_keys;  // without options.keys: a key of this run
   std::string host;
   int port = 0;
   // Kafka mode.
@@ -165,10 +218,28 @@ struct Server::Impl {
 
   void Metrics();
   void Routes();
+  void AuditorRoutes();
+  void LinesRoute(const std::string& path, const std::string& endpoint, Role need,
+                  std::function<absl::Status(const httplib::Request&, std::string*)> fn);
   void Listeners();
   absl::Status OpenKafka();
-  // Wraps a handler: counts the request by endpoint and status, times it.
-  httplib::Server::Handler Timed(const std::string& endpoint, std::function<Reply(const httplib::Request&)> fn);
+  absl::Status CheckAuth();  // TLS files, the authenticator, --no-auth only on loopback
+  absl::Status MakeHttp();
+  absl::Status OpenAccessLog();
+  std::shared_ptr<grpc::ServerCredentials> GrpcCredentials() const;
+  absl::Status RunFronts();  // Run but the access log's Close
+  // Wraps a handler: admits a user of role `need` (none: open to all), counts
+  // the request by endpoint and status, times it. A caseworker's route is a
+  // person-level read: it goes to the access log (with its 403s and 404s).
+  httplib::Server::Handler Timed(const std::string& endpoint, std::optional<Role> need,
+                                 std::function<Reply(const httplib::Request&)> fn);
+  // The user of an HTTP request (cli/auth.h).
+  absl::StatusOr<Principal> Who(const httplib::Request& req) const;
+  // Its 401 or 403 when the request may not do what needs `need`.
+  std::optional<Reply> Deny(const httplib::Request& req, Role need) const;
+  // Appends a person-level read to the access log: the pseudonym of `id`.
+  void LogRead(const Principal& who, const std::string& endpoint, const std::string& id, const std::string& asked,
+               int status);
   void Count(const std::string& endpoint, int status, double seconds);
 
   absl::StatusOr<std::optional<v1::PersonYear>> QueryCmd(const std::string& id, int year, const std::string& as_of);
@@ -196,29 +267,31 @@ void Server::Impl::Listeners() {
   Metrics();
   Routes();
   const int threads = std::max(2, options.http_threads);
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  http.set_payload_max_length(options.max_body_bytes);
-  http.set_read_timeout(options.read_timeout_seconds, 0);
-  http.set_write_timeout(options.read_timeout_seconds, 0);
-  http.set_keep_alive_timeout(5);
-  http.set_tcp_nodelay(true);  // an answer goes out at once, not after the peer's delayed ACK
-  http.set_keep_alive_max_count(100000);  // a settlement system keeps its connections
+  http->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  http->set_payload_max_length(options.max_body_bytes);
+  http->set_read_timeout(options.read_timeout_seconds, 0);
+  http->set_write_timeout(options.read_timeout_seconds, 0);
+  http->set_keep_alive_timeout(5);
+  http->set_tcp_nodelay(true);  // an answer goes out at once, not after the peer's delayed ACK
+  http->set_keep_alive_max_count(100000);  // a settlement system keeps its connections
 }
 
 absl::Status Server::Impl::OpenKafka() {
   if (options.group.empty()) return absl::InvalidArgumentError("--group: is required with --brokers");
-  auto st = StateStore::Open(options.data_dir + "/state", /*read_only=*/false);
+  auto st = StateStore::Open(options.data_dir + "/state", /*read_only=*/false, /*bulk=*/false, nullptr, options.keys);
   if (!st.ok()) return st.status();
   state = std::move(*st);
   KafkaOptions ko;
   ko.brokers = options.brokers;
+  ko.keys = options.keys;
   ko.events_topic = options.topics + ".events";
   ko.dead_letter_topic = options.topics + ".deadletters";
+  ko.kafka_config = options.kafka_config;
   auto k = KafkaLog::Open(ko);
   if (!k.ok()) return k.status();
   kafka = std::move(*k);
   dead = kafka.get();
-  auto o = OwnerDirectory::Start(options.brokers, options.topics + ".owners", options.group);
+  auto o = OwnerDirectory::Start(options.brokers, options.topics + ".owners", options.group, options.kafka_config);
   if (!o.ok()) return o.status();
   owners = std::move(*o);
   queries = QueryService::Over(nullptr, state.get(), profiles);
@@ -232,6 +305,7 @@ void Server::Impl::StartWorker() {
     w.brokers = options.brokers;
     w.group = options.group;
     w.events_topic = options.topics + ".events";
+    w.kafka_config = options.kafka_config;
     w.stop = [this] { return stop_worker.load(); };
     w.on_assign = [this](const std::vector<int32_t>& owned) { return owners->Publish(owned, advertise); };
     auto applied = RunProjectionWorker(w, state.get(), *profiles);
@@ -273,14 +347,48 @@ void Server::Impl::Count(const std::string& endpoint, int status, double seconds
   latency->Add({{"endpoint", endpoint}}, kBuckets).Observe(seconds);
 }
 
-httplib::Server::Handler Server::Impl::Timed(const std::string& endpoint,
+absl::StatusOr<Principal> Server::Impl::Who(const httplib::Request& req) const {
+  return auth->Authenticate(req.get_header_value("Authorization"), PeerCertificate(req));
+}
+
+std::optional<Reply> Server::Impl::Deny(const httplib::Request& req, Role need) const {
+  auto who = Who(req);
+  absl::Status s = who.ok() ? Authenticator::Authorize(*who, need) : who.status();
+  if (s.ok()) return std::nullopt;
+  return Denied(s);
+}
+
+void Server::Impl::LogRead(const Principal& who, const std::string& endpoint, const std::string& id,
+                           const std::string& asked, int status) {
+  AccessRecord r;
+  r.user = who.name;
+  r.role = RoleName(who.role);
+  r.endpoint = endpoint;
+  const Keyring& keys = options.keys != nullptr ? *options.keys : *pseudonym_keys;
+  r.pseudonym = keys.PseudonymHex(absl::AsciiStrToUpper(id));
+  r.asked = asked;
+  r.status = status;
+  access->Append(std::move(r));
+}
+
+httplib::Server::Handler Server::Impl::Timed(const std::string& endpoint, std::optional<Role> need,
                                              std::function<Reply(const httplib::Request&)> fn) {
-  return [this, endpoint, fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+  return [this, endpoint, need, fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
     const auto start = std::chrono::steady_clock::now();
-    Reply r = fn(req);
+    absl::StatusOr<Principal> who = need ? Who(req) : Principal{};
+    const absl::Status allowed = !who.ok() ? who.status() : need ? Authenticator::Authorize(*who, *need)
+                                                                 : absl::OkStatus();
+    Reply r = allowed.ok() ? fn(req) : Denied(allowed);
+    if (need == Role::kCaseworker && who.ok()) {
+      LogRead(*who, endpoint, req.matches[1],
+              Asked(endpoint, req.get_param_value("year"), req.get_param_value("date"), req.get_param_value("from"),
+                    req.get_param_value("to")),
+              r.status);
+    }
     res.status = r.status;
     res.set_content(r.body + "\n", kJson);
     if (!r.location.empty()) res.set_header("Location", r.location);
+    Challenge(res);
     Count(endpoint, r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   };
 }
@@ -290,14 +398,14 @@ std::optional<Reply> Server::Impl::Redirect(const httplib::Request& req, const s
   auto own = state->GetOwnership();
   if (!own.ok()) return FromStatus(own.status());
   if (own->partitions == 0) return Error(503, "this worker has not been assigned partitions yet; retry");
-  const int32_t p = PartitionForKey(id, own->partitions);
+  const int32_t p = PersonPartition(options.keys, id, own->partitions);
   if (std::find(own->owned.begin(), own->owned.end(), p) != own->owned.end()) return std::nullopt;
   std::optional<std::string> owner = owners->Owner(p);
   if (!owner || *owner == advertise) {
     return Error(503, absl::StrCat("partition ", p, " of ", id, " has no worker answering yet; retry"));
   }
   Reply r = Error(307, absl::StrCat("partition ", p, " of ", id, " is answered by ", *owner));
-  r.location = absl::StrCat("http://", *owner, req.target);
+  r.location = absl::StrCat(tls.enabled() ? "https://" : "http://", *owner, req.target);
   return r;
 }
 
@@ -484,61 +592,101 @@ std::string Server::Impl::MetricsText() {
   return prometheus::TextSerializer().Serialize(registry->Collect());
 }
 
+// A route answering JSON Lines (or an error's JSON) to users of `need`.
+void Server::Impl::LinesRoute(const std::string& path, const std::string& endpoint, Role need,
+                              std::function<absl::Status(const httplib::Request&, std::string*)> fn) {
+  http->Get(path, [this, endpoint, need, fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string body;
+    if (auto denied = Deny(req, need)) {
+      res.status = denied->status;
+      res.set_content(denied->body + "\n", kJson);
+      Challenge(res);
+    } else {
+      const absl::Status s = fn(req, &body);  // before body is moved
+      Lines(s, std::move(body), res);
+    }
+    Count(endpoint, res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  });
+}
+
+// GET /v1/rejects, /v1/audit and /v1/access-log: the auditor's.
+void Server::Impl::AuditorRoutes() {
+  LinesRoute("/v1/rejects", "rejects", Role::kAuditor, [this](const httplib::Request& req, std::string* body) {
+    return RejectsCmd(req.get_param_value("source"), [&](const v1::DeadLetter& d) {
+      absl::StrAppend(body, DeadLetterJson(d), "\n");
+      return true;
+    });
+  });
+  LinesRoute("/v1/audit", "audit", Role::kAuditor, [this](const httplib::Request& req, std::string* body) {
+    auto year = YearParam(req, "year");
+    if (!year.ok()) return year.status();
+    return AuditCmd(*year, [&](const v1::Finding& f) { absl::StrAppend(body, FindingJson(f), "\n"); });
+  });
+  LinesRoute("/v1/access-log", "access-log", Role::kAuditor, [this](const httplib::Request& req, std::string* body) {
+    auto filter = AccessFilter::Parse(req.get_param_value("since"), req.get_param_value("pseudonym"),
+                                      req.get_param_value("id"), options.keys, "");
+    if (!filter.ok()) return filter.status();
+    if (auto s = access->Flush(); !s.ok()) return s;  // every read answered so far
+    return access->ForEach(*filter, [&](const AccessRecord& r) {
+      absl::StrAppend(body, AccessRecordJson(r), "\n");
+      return true;
+    });
+  });
+}
+
 void Server::Impl::Routes() {
   const std::string person = R"(/v1/persons/([^/]+))";
-  http.Get(person, Timed("query", [this](const httplib::Request& r) { return Person(r); }));
-  http.Get(person + "/covered", Timed("covered", [this](const httplib::Request& r) { return Covered(r); }));
-  http.Get(person + "/explain", Timed("explain", [this](const httplib::Request& r) { return Explain(r); }));
-  http.Get(person + "/timeline", Timed("timeline", [this](const httplib::Request& r) { return Timeline(r); }));
+  const Role caseworker = Role::kCaseworker;
+  http->Get(person, Timed("query", caseworker, [this](const httplib::Request& r) { return Person(r); }));
+  http->Get(person + "/covered",
+            Timed("covered", caseworker, [this](const httplib::Request& r) { return Covered(r); }));
+  http->Get(person + "/explain",
+            Timed("explain", caseworker, [this](const httplib::Request& r) { return Explain(r); }));
+  http->Get(person + "/timeline",
+            Timed("timeline", caseworker, [this](const httplib::Request& r) { return Timeline(r); }));
   // The body is read here whatever its Content-Type, so that httplib does not
-  // take JSON Lines sent as a form (curl --data-binary) for one.
-  http.Post(R"(/v1/feeds/([^/]+))",
+  // take JSON Lines sent as a form (curl --data-binary) for one; not before
+  // the feeder is admitted.
+  http->Post(R"(/v1/feeds/([^/]+))",
             [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
               const auto start = std::chrono::steady_clock::now();
               std::string body;
               const size_t max = options.max_body_bytes;
-              const bool read = content([&](const char* data, size_t n) {
+              std::optional<Reply> denied = Deny(req, Role::kFeeder);
+              const bool read = denied || content([&](const char* data, size_t n) {
                 if (body.size() + n > max) return false;
                 body.append(data, n);
                 return true;
               });
-              Reply r = !read || body.size() > max || req.get_header_value<uint64_t>("Content-Length") > max
+              Reply r = denied ? *denied
+                        : !read || body.size() > max || req.get_header_value<uint64_t>("Content-Length") > max
                             ? Error(413, absl::StrCat("body: larger than the ", max,
                                                       " bytes this server accepts (--max-body)"))
                             : Ingest(req, body);
               res.status = r.status;
               res.set_content(r.body + "\n", kJson);
+              Challenge(res);
               Count("ingest", r.status,
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
             });
-  http.Get("/v1/rejects", [this](const httplib::Request& req, httplib::Response& res) {
-    const auto start = std::chrono::steady_clock::now();
-    std::string body;
-    absl::Status s = RejectsCmd(req.get_param_value("source"), [&](const v1::DeadLetter& d) {
-      absl::StrAppend(&body, DeadLetterJson(d), "\n");
-      return true;
-    });
-    Lines(s, std::move(body), res);
-    Count("rejects", res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  });
-  http.Get("/v1/audit", [this](const httplib::Request& req, httplib::Response& res) {
-    const auto start = std::chrono::steady_clock::now();
-    auto year = YearParam(req, "year");
-    std::string body;
-    absl::Status s = year.status();
-    if (s.ok()) s = AuditCmd(*year, [&](const v1::Finding& f) { absl::StrAppend(&body, FindingJson(f), "\n"); });
-    Lines(s, std::move(body), res);
-    Count("audit", res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  });
-  http.Get("/", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(kCaseworkerPage, "text/html; charset=utf-8");
+  AuditorRoutes();
+  // Open: the page holds no data (its answers come from the routes above);
+  // it may fetch nothing but this server's answers.
+  http->Get("/", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(page, "text/html; charset=utf-8");
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
+                   "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    res.set_header("Referrer-Policy", "no-referrer");
     Count("page", 200, 0);
   });
-  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  http->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(MetricsText(), "text/plain; version=0.0.4");
   });
-  http.Get("/healthz", Timed("healthz", [](const httplib::Request&) { return Reply{200, "{\"status\":\"ok\"}"}; }));
-  http.Get("/readyz", Timed("readyz", [this](const httplib::Request&) {
+  http->Get("/healthz", Timed("healthz", std::nullopt,
+                              [](const httplib::Request&) { return Reply{200, "{\"status\":\"ok\"}"}; }));
+  http->Get("/readyz", Timed("readyz", std::nullopt, [this](const httplib::Request&) {
     {
       absl::MutexLock lock(&worker_mu);
       if (!worker_status.ok()) return Error(503, absl::StrCat("the projection worker stopped: ", worker_status.message()));
@@ -551,7 +699,7 @@ void Server::Impl::Routes() {
     return Reply{200, "{\"ready\":true}"};
   }));
   // Whatever goes wrong in one request, the server keeps serving the others.
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
+  http->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
     std::string what = "internal error";
     try {
       std::rethrow_exception(e);
@@ -562,7 +710,7 @@ void Server::Impl::Routes() {
     res.status = 500;
     res.set_content(ErrorJson(what) + "\n", kJson);
   });
-  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  http->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.status == 413) {
       res.set_content(ErrorJson("body: larger than the server accepts (--max-body)") + "\n", kJson);
     } else if (res.status == 404 && res.body.empty()) {
@@ -582,6 +730,8 @@ grpc::Status ToGrpc(const absl::Status& s) {
     case absl::StatusCode::kFailedPrecondition: return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, m);
     case absl::StatusCode::kUnavailable: return grpc::Status(grpc::StatusCode::UNAVAILABLE, m);
     case absl::StatusCode::kDataLoss: return grpc::Status(grpc::StatusCode::DATA_LOSS, m);
+    case absl::StatusCode::kUnauthenticated: return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, m);
+    case absl::StatusCode::kPermissionDenied: return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, m);
     default: return grpc::Status(grpc::StatusCode::INTERNAL, m);
   }
 }
@@ -591,30 +741,36 @@ class GrpcLedger final : public v1::Ledger::Service {
  public:
   explicit GrpcLedger(Server::Impl* impl) : impl_(impl) {}
 
-  grpc::Status Query(grpc::ServerContext*, const v1::PersonRequest* req, v1::PersonYear* out) override {
-    return Answer("Query", impl_->QueryCmd(req->id_number(), req->year(), req->as_of()), out);
+  grpc::Status Query(grpc::ServerContext* ctx, const v1::PersonRequest* req, v1::PersonYear* out) override {
+    return Answer(ctx, "Query", req->id_number(), Asked("Query", YearText(req->year()), "", "", ""), out,
+                  [&] { return impl_->QueryCmd(req->id_number(), req->year(), req->as_of()); });
   }
-  grpc::Status Covered(grpc::ServerContext*, const v1::CoveredRequest* req, v1::Coverage* out) override {
-    return Answer("Covered", impl_->CoveredCmd(req->id_number(), req->date(), req->as_of()), out);
+  grpc::Status Covered(grpc::ServerContext* ctx, const v1::CoveredRequest* req, v1::Coverage* out) override {
+    return Answer(ctx, "Covered", req->id_number(), Asked("Covered", "", req->date(), "", ""), out,
+                  [&] { return impl_->CoveredCmd(req->id_number(), req->date(), req->as_of()); });
   }
-  grpc::Status Explain(grpc::ServerContext*, const v1::PersonRequest* req, v1::Explanation* out) override {
-    return Answer("Explain", impl_->ExplainCmd(req->id_number(), req->year(), req->as_of()), out);
+  grpc::Status Explain(grpc::ServerContext* ctx, const v1::PersonRequest* req, v1::Explanation* out) override {
+    return Answer(ctx, "Explain", req->id_number(), Asked("Explain", YearText(req->year()), "", "", ""), out,
+                  [&] { return impl_->ExplainCmd(req->id_number(), req->year(), req->as_of()); });
   }
-  grpc::Status Timeline(grpc::ServerContext*, const v1::TimelineRequest* req, v1::TimelineReply* out) override {
-    const auto start = std::chrono::steady_clock::now();
-    auto years = impl_->TimelineCmd(req->id_number(), req->from(), req->to());
-    grpc::Status s = !years.ok() ? ToGrpc(years.status())
-                     : !*years   ? grpc::Status(grpc::StatusCode::NOT_FOUND, "not_found")
-                                 : grpc::Status::OK;
-    if (s.ok()) {
-      out->set_id_number(req->id_number());
-      for (v1::PersonYear& y : **years) *out->add_years() = std::move(y);
-    }
-    return Done("Timeline", s, start);
+  grpc::Status Timeline(grpc::ServerContext* ctx, const v1::TimelineRequest* req, v1::TimelineReply* out) override {
+    const std::string asked = Asked("Timeline", "", "", YearText(req->from()), YearText(req->to()));
+    return Answer(ctx, "Timeline", req->id_number(), asked, out,
+                  [&]() -> absl::StatusOr<std::optional<v1::TimelineReply>> {
+                    auto years = impl_->TimelineCmd(req->id_number(), req->from(), req->to());
+                    if (!years.ok()) return years.status();
+                    if (!*years) return std::nullopt;
+                    v1::TimelineReply reply;
+                    reply.set_id_number(req->id_number());
+                    for (v1::PersonYear& y : **years) *reply.add_years() = std::move(y);
+                    return reply;
+                  });
   }
-  grpc::Status Ingest(grpc::ServerContext*, grpc::ServerReader<v1::FeedRecord>* reader,
+  grpc::Status Ingest(grpc::ServerContext* ctx, grpc::ServerReader<v1::FeedRecord>* reader,
                       v1::IngestReply* out) override {
     const auto start = std::chrono::steady_clock::now();
+    Principal who;
+    if (grpc::Status s = Admit(ctx, Role::kFeeder, &who); !s.ok()) return Done("Ingest", s, start);
     v1::FeedRecord r;
     std::string source, body;
     bool csv = false, first = true;
@@ -641,27 +797,61 @@ class GrpcLedger final : public v1::Ledger::Service {
     }
     return Done("Ingest", ToGrpc(counts.status()), start);
   }
-  grpc::Status Rejects(grpc::ServerContext*, const v1::RejectsRequest* req,
+  grpc::Status Rejects(grpc::ServerContext* ctx, const v1::RejectsRequest* req,
                        grpc::ServerWriter<v1::DeadLetter>* writer) override {
     const auto start = std::chrono::steady_clock::now();
+    Principal who;
+    if (grpc::Status s = Admit(ctx, Role::kAuditor, &who); !s.ok()) return Done("Rejects", s, start);
     absl::Status s = impl_->RejectsCmd(req->source(), [&](const v1::DeadLetter& d) { return writer->Write(d); });
     return Done("Rejects", ToGrpc(s), start);
   }
-  grpc::Status Audit(grpc::ServerContext*, const v1::AuditRequest* req,
+  grpc::Status Audit(grpc::ServerContext* ctx, const v1::AuditRequest* req,
                      grpc::ServerWriter<v1::Finding>* writer) override {
     const auto start = std::chrono::steady_clock::now();
+    Principal who;
+    if (grpc::Status s = Admit(ctx, Role::kAuditor, &who); !s.ok()) return Done("Audit", s, start);
     absl::Status s = impl_->AuditCmd(req->year(), [&](const v1::Finding& f) { writer->Write(f); });
     return Done("Audit", ToGrpc(s), start);
   }
 
  private:
-  template <typename T>
-  grpc::Status Answer(const char* method, const absl::StatusOr<std::optional<T>>& a, T* out) {
+  static std::string YearText(int year) { return year == 0 ? "" : std::to_string(year); }
+
+  // The caller (`who`, filled once authenticated), admitted for `need`:
+  // UNAUTHENTICATED or PERMISSION_DENIED otherwise. Credentials: metadata
+  // "authorization: Bearer TOKEN", or the verified client certificate.
+  grpc::Status Admit(grpc::ServerContext* ctx, Role need, Principal* who) {
+    std::string authorization, pem;
+    const auto& meta = ctx->client_metadata();
+    if (auto it = meta.find("authorization"); it != meta.end()) authorization.assign(it->second.data(), it->second.size());
+    if (!impl_->options.tls_client_ca.empty() && ctx->auth_context() != nullptr) {
+      for (const auto& v : ctx->auth_context()->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME)) {
+        pem.assign(v.data(), v.size());
+      }
+    }
+    auto p = authorization.empty() && !pem.empty() ? PemCertificatePrincipal(pem)
+                                                   : impl_->auth->Authenticate(authorization, nullptr);
+    if (!p.ok()) return ToGrpc(p.status());
+    *who = *p;
+    return ToGrpc(Authenticator::Authorize(*who, need));
+  }
+
+  // A person-level read: admitted for caseworkers, answered by `fn`, and
+  // appended to the access log (but for UNAUTHENTICATED).
+  template <typename T, typename Fn>
+  grpc::Status Answer(grpc::ServerContext* ctx, const char* method, const std::string& id, const std::string& asked,
+                      T* out, Fn fn) {
     const auto start = std::chrono::steady_clock::now();
-    grpc::Status s = !a.ok() ? ToGrpc(a.status())
-                     : !*a   ? grpc::Status(grpc::StatusCode::NOT_FOUND, "not_found")
-                             : grpc::Status::OK;
-    if (s.ok()) *out = **a;
+    Principal who;
+    grpc::Status s = Admit(ctx, Role::kCaseworker, &who);
+    if (s.ok()) {
+      const absl::StatusOr<std::optional<T>> a = fn();
+      s = !a.ok() ? ToGrpc(a.status()) : !*a ? grpc::Status(grpc::StatusCode::NOT_FOUND, "not_found") : grpc::Status::OK;
+      if (s.ok()) *out = **a;
+    }
+    if (!who.name.empty()) {  // authenticated: allowed or not, the read is logged
+      impl_->LogRead(who, absl::StrCat("grpc.", method), id, asked, HttpStatus(s));
+    }
     return Done(method, s, start);
   }
   grpc::Status Done(const char* method, grpc::Status s, std::chrono::steady_clock::time_point start) {
@@ -688,17 +878,20 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Open(const ServeOptions& options
     return absl::InvalidArgumentError(absl::StrCat("--listen: \"", options.listen, "\" is not HOST:PORT"));
   }
   impl->host = options.listen.substr(0, colon);
+  if (auto s = impl->CheckAuth(); !s.ok()) return s;
+  if (auto s = impl->MakeHttp(); !s.ok()) return s;
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", options.data_dir, ": ", ec.message()));
   if (!options.brokers.empty()) {
     if (auto s = impl->OpenKafka(); !s.ok()) return s;
+    if (auto s = impl->OpenAccessLog(); !s.ok()) return s;
     return std::unique_ptr<Server>(new Server(std::move(impl)));
   }
-  auto log = EmbeddedLog::Open(options.data_dir + "/log", {.partitions = options.partitions});
+  auto log = EmbeddedLog::Open(options.data_dir + "/log", {.partitions = options.partitions, .keys = options.keys});
   if (!log.ok()) return log.status();
   impl->log = std::move(*log);
-  auto state = StateStore::Open(options.data_dir + "/state", /*read_only=*/false);
+  auto state = StateStore::Open(options.data_dir + "/state", /*read_only=*/false, /*bulk=*/false, nullptr, options.keys);
   if (!state.ok()) return state.status();
   impl->state = std::move(*state);
   if (auto s = CheckStateAgainstLog(impl->state.get(), impl->log.get(), /*adopt=*/true, options.data_dir); !s.ok()) {
@@ -710,11 +903,70 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Open(const ServeOptions& options
   }
   impl->queries = QueryService::Over(impl->log.get(), impl->state.get(), profiles);
   impl->dead = impl->log.get();
+  if (auto s = impl->OpenAccessLog(); !s.ok()) return s;
   impl->Listeners();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
 int Server::grpc_port() const { return impl_->grpc_port; }
+
+absl::Status Server::Impl::CheckAuth() {
+  auto files = TlsFiles::Read(options.tls_cert, options.tls_key, options.tls_client_ca);
+  if (!files.ok()) return files.status();
+  tls = std::move(*files);
+  auto a = Authenticator::Make({options.tokens_file, !options.tls_client_ca.empty(), options.no_auth});
+  if (!a.ok()) return a.status();
+  auth = std::move(*a);
+  const bool loopback = IsLoopback(options.listen) && (options.grpc_listen.empty() || IsLoopback(options.grpc_listen));
+  if (options.no_auth && !loopback) {
+    return absl::InvalidArgumentError(absl::StrCat("--no-auth: only with loopback listeners (127.0.0.1, localhost, ::1),",
+                                                   " not --listen ", options.listen, " --grpc-listen ",
+                                                   options.grpc_listen));
+  }
+  if (options.no_auth) {
+    std::fprintf(stderr,
+                 "enrol serve: warning: --no-auth: whoever can connect to this machine may read and feed the ledger\n");
+  } else if (!tls.enabled() && !loopback && auth->takes_tokens()) {
+    std::fprintf(stderr,
+                 "enrol serve: warning: bearer tokens cross the network in clear: add --tls-cert and --tls-key\n");
+  }
+  if (options.keys == nullptr) {  // pseudonyms of this run only (the command line always passes a key)
+    auto k = Keyring::Generate();
+    if (!k.ok()) return k.status();
+    pseudonym_keys.emplace(std::move(*k));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Server::Impl::MakeHttp() {
+  page = absl::StrReplaceAll(kCaseworkerPage, {{"data-auth=\"none\"", auth->takes_tokens() ? "data-auth=\"token\""
+                                                                                             : "data-auth=\"none\""}});
+  if (!tls.enabled()) {
+    http = std::make_unique<httplib::Server>();
+    return absl::OkStatus();
+  }
+  std::string error;
+  auto server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) { return SetUpServerTls(tls, ctx, &error); });
+  if (!server->is_valid()) return absl::InvalidArgumentError(error.empty() ? "TLS: cannot set up a context" : error);
+  http = std::move(server);
+  return absl::OkStatus();
+}
+
+absl::Status Server::Impl::OpenAccessLog() {
+  auto a = AccessLog::Open(options.data_dir + "/access", options.keys, /*read_only=*/false);
+  if (!a.ok()) return a.status();
+  access = std::move(*a);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<grpc::ServerCredentials> Server::Impl::GrpcCredentials() const {
+  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions o(tls.client_ca_pem.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                                                : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  o.pem_root_certs = tls.client_ca_pem;
+  o.pem_key_cert_pairs.push_back({tls.key_pem, tls.cert_pem});
+  return grpc::SslServerCredentials(o);
+}
 
 absl::StatusOr<int> Server::Bind() {
   Impl& i = *impl_;
@@ -722,7 +974,7 @@ absl::StatusOr<int> Server::Bind() {
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     i.grpc_service = std::make_unique<GrpcLedger>(&i);
     grpc::ServerBuilder b;
-    b.AddListeningPort(i.options.grpc_listen, grpc::InsecureServerCredentials(), &i.grpc_port);
+    b.AddListeningPort(i.options.grpc_listen, i.GrpcCredentials(), &i.grpc_port);
     b.RegisterService(i.grpc_service.get());
     b.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(i.options.max_body_bytes, INT32_MAX)));
     i.grpc_server = b.BuildAndStart();
@@ -731,9 +983,9 @@ absl::StatusOr<int> Server::Bind() {
     }
   }
   if (i.port == 0) {
-    i.port = i.http.bind_to_any_port(i.host);
+    i.port = i.http->bind_to_any_port(i.host);
     if (i.port < 0) return absl::UnavailableError(absl::StrCat("--listen: cannot bind ", i.host));
-  } else if (!i.http.bind_to_port(i.host, i.port)) {
+  } else if (!i.http->bind_to_port(i.host, i.port)) {
     return absl::UnavailableError(absl::StrCat("--listen: cannot bind ", i.options.listen));
   }
   if (i.kafka_mode()) {
@@ -743,27 +995,31 @@ absl::StatusOr<int> Server::Bind() {
   return i.port;
 }
 
-absl::Status Server::Run() {
-  const bool listened = impl_->http.listen_after_bind();
-  if (impl_->grpc_server != nullptr) impl_->grpc_server->Wait();
-  if (impl_->worker.joinable()) {
-    impl_->stop_worker = true;
-    impl_->worker.join();
+absl::Status Server::Impl::RunFronts() {
+  const bool listened = http->listen_after_bind();
+  if (grpc_server != nullptr) grpc_server->Wait();
+  if (worker.joinable()) {
+    stop_worker = true;
+    worker.join();
     // The worker flushed its state; a Kafka worker's log is the topics.
-    absl::MutexLock lock(&impl_->worker_mu);
-    return impl_->worker_status;
+    absl::MutexLock lock(&worker_mu);
+    return worker_status;
   }
-  if (!listened) {
-    return absl::UnavailableError(absl::StrCat("--listen: the listener on ", impl_->options.listen, " failed"));
-  }
+  if (!listened) return absl::UnavailableError(absl::StrCat("--listen: the listener on ", options.listen, " failed"));
   // Every request in hand has finished: leave nothing for a WAL replay.
-  if (auto s = impl_->log->Flush(); !s.ok()) return s;
-  return impl_->state->Flush();
+  if (auto s = log->Flush(); !s.ok()) return s;
+  return state->Flush();
+}
+
+absl::Status Server::Run() {
+  const absl::Status served = impl_->RunFronts();
+  const absl::Status logged = impl_->access->Close();  // every read answered is in it, synced
+  return served.ok() ? logged : served;
 }
 
 void Server::Stop() {
   impl_->stop_worker = true;
-  impl_->http.stop();
+  impl_->http->stop();
   // Calls in hand finish (an Ingest's records are then durable).
   if (impl_->grpc_server != nullptr) impl_->grpc_server->Shutdown();
 }

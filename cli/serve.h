@@ -11,6 +11,12 @@
 // (consumers/owners.h) and answers 307 to the owner for persons of others;
 // feeds posted to it are appended to the events topic.
 //
+// Every route but /, /healthz, /readyz and /metrics needs a user of its role
+// (cli/auth.h: bearer tokens or client certificates; 401 / UNAUTHENTICATED
+// without, 403 / PERMISSION_DENIED for another role), and every person-level
+// read is appended to the access log DATA_DIR/access (ledger/access_log.h),
+// which auditors read at GET /v1/access-log.
+//
 // Thread-safe. Run() serves until Stop() (SIGTERM in `enrol serve`): the
 // listener closes, the requests in hand finish (an ingest in hand is then
 // durable and projected), and Run returns.
@@ -23,6 +29,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/keyring.h"
+#include "ledger/kafka_config.h"
 #include "projections/profiles.h"
 
 namespace enrol {
@@ -42,6 +50,16 @@ struct ServeOptions {
   std::string group;
   std::string topics = "enrol";  // PREFIX.events, PREFIX.deadletters, PREFIX.owners
   std::string advertise;         // HOST:PORT the others redirect to; default: the listener
+  KafkaConfig kafka_config;      // --kafka-config: librdkafka properties for every client
+  // The master key: encrypts the store, pseudonymizes person keys and Kafka
+  // payloads (common/keyring.h). Not owned; must outlive the server.
+  const Keyring* keys = nullptr;
+  // TLS for both fronts from PEM files (cli/auth.h); empty: plain HTTP and gRPC.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;  // mTLS: certificates it signed authenticate (OU role, CN user)
+  std::string tokens_file;    // bearer tokens: ROLE NAME SHA256HEX a line
+  bool no_auth = false;       // nobody authenticates: loopback listeners only
 };
 
 class Server {

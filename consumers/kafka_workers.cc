@@ -20,10 +20,14 @@ absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
 }
 
+// nullptr with the reason in *errstr when --brokers or --kafka-config is refused.
 std::unique_ptr<RdKafka::Conf> GroupConf(const std::string& brokers, const std::string& group,
-                                         std::string* errstr) {
+                                         const KafkaConfig& kafka_config, std::string* errstr) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  if (conf->set("bootstrap.servers", brokers, *errstr) != RdKafka::Conf::CONF_OK) return nullptr;
+  if (conf->set("bootstrap.servers", brokers, *errstr) != RdKafka::Conf::CONF_OK) {
+    *errstr = absl::StrCat("--brokers: ", *errstr);
+    return nullptr;
+  }
   conf->set("group.id", group, *errstr);
   conf->set("client.id", "enrol", *errstr);
   conf->set("broker.address.family", "v4", *errstr);
@@ -34,6 +38,10 @@ std::unique_ptr<RdKafka::Conf> GroupConf(const std::string& brokers, const std::
   conf->set("fetch.max.bytes", "52428800", *errstr);
   conf->set("max.partition.fetch.bytes", "16777216", *errstr);
   conf->set("log_level", "3", *errstr);
+  if (auto s = ApplyKafkaConfig(kafka_config, conf.get()); !s.ok()) {
+    *errstr = std::string(s.message());
+    return nullptr;
+  }
   return conf;
 }
 
@@ -97,8 +105,9 @@ class Projection : public RdKafka::RebalanceCb {
     LogEntry& e = q.emplace_back();
     e.partition.value = p;
     e.offset.value = m.offset();
-    if (!e.event.ParseFromArray(m.payload(), static_cast<int>(m.len()))) {
-      Remember(absl::DataLossError(absl::StrCat("event at partition ", p, " offset ", m.offset(), " does not parse")));
+    // Opened with the keys the store was opened with: the one keyring.
+    if (absl::Status s = DecodeEventMessage(state_->keys(), m, &e.event); !s.ok()) {
+      Remember(s);
       q.pop_back();
       return;
     }
@@ -158,12 +167,12 @@ class Projection : public RdKafka::RebalanceCb {
 
 absl::StatusOr<int64_t> RunProjectionWorker(const WorkerOptions& options, StateStore* state,
                                             const ProfileSet& profiles) {
-  auto partitions = KafkaPartitionCount(options.brokers, options.events_topic, absl::Seconds(30));
+  auto partitions = KafkaPartitionCount(options.brokers, options.events_topic, absl::Seconds(30), options.kafka_config);
   if (!partitions.ok()) return partitions.status();
   Projection projection(state, profiles, *partitions, options.on_assign);
   std::string errstr;
-  auto conf = GroupConf(options.brokers, options.group, &errstr);
-  if (!conf) return absl::InvalidArgumentError(absl::StrCat("--brokers: ", errstr));
+  auto conf = GroupConf(options.brokers, options.group, options.kafka_config, &errstr);
+  if (!conf) return absl::InvalidArgumentError(errstr);
   if (conf->set("rebalance_cb", &projection, errstr) != RdKafka::Conf::CONF_OK) {
     return absl::InternalError(errstr);
   }
@@ -203,11 +212,11 @@ absl::StatusOr<IngestCounts> RunStream(const StreamOptions& options, v1::Source 
                                        const ProfileSet& profiles) {
   const std::string topic = options.raw_topic.empty() ? absl::StrCat("enrol.raw.", SourceName(source)) : options.raw_topic;
   const std::string group = options.group.empty() ? absl::StrCat("enrol-stream-", SourceName(source)) : options.group;
-  auto partitions = KafkaPartitionCount(options.brokers, topic, absl::Seconds(30));
+  auto partitions = KafkaPartitionCount(options.brokers, topic, absl::Seconds(30), options.kafka_config);
   if (!partitions.ok()) return partitions.status();
   std::string errstr;
-  auto conf = GroupConf(options.brokers, group, &errstr);
-  if (!conf) return absl::InvalidArgumentError(absl::StrCat("--brokers: ", errstr));
+  auto conf = GroupConf(options.brokers, group, options.kafka_config, &errstr);
+  if (!conf) return absl::InvalidArgumentError(errstr);
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), errstr));
   if (!consumer) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
   absl::Status status;

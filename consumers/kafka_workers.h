@@ -28,6 +28,7 @@ struct WorkerOptions {
   std::string brokers;
   std::string group;
   std::string events_topic = "enrol.events";
+  KafkaConfig kafka_config;  // --kafka-config: applied after the defaults
   bool until_caught_up = false;
   std::function<bool()> stop = [] { return false; };
   std::function<void(int64_t applied)> progress;
@@ -44,6 +45,7 @@ struct StreamOptions {
   std::string brokers;
   std::string group;          // default "enrol-stream-<source>"
   std::string raw_topic;      // default "enrol.raw.<source>"
+  KafkaConfig kafka_config;   // --kafka-config: applied after the defaults
   bool until_caught_up = false;
   std::function<bool()> stop = [] { return false; };
   size_t batch_records = 8192;

@@ -20,18 +20,23 @@ std::unique_ptr<RdKafka::Conf> Conf(const std::string& brokers) {
 
 }  // namespace
 
-OwnerDirectory::OwnerDirectory(std::string brokers, std::string topic, std::string group)
-    : brokers_(std::move(brokers)), topic_(std::move(topic)), group_(std::move(group)) {}
+OwnerDirectory::OwnerDirectory(std::string brokers, std::string topic, std::string group, KafkaConfig kafka_config)
+    : brokers_(std::move(brokers)),
+      topic_(std::move(topic)),
+      group_(std::move(group)),
+      kafka_config_(std::move(kafka_config)) {}
 
 absl::StatusOr<std::unique_ptr<OwnerDirectory>> OwnerDirectory::Start(const std::string& brokers,
                                                                       const std::string& topic,
-                                                                      const std::string& group) {
-  std::unique_ptr<OwnerDirectory> d(new OwnerDirectory(brokers, topic, group));
+                                                                      const std::string& group,
+                                                                      const KafkaConfig& kafka_config) {
+  std::unique_ptr<OwnerDirectory> d(new OwnerDirectory(brokers, topic, group, kafka_config));
   auto conf = Conf(brokers);
   if (!conf) return absl::InvalidArgumentError(absl::StrCat("--brokers: \"", brokers, "\" is not accepted"));
   std::string err;
   conf->set("acks", "all", err);
   conf->set("enable.idempotence", "true", err);
+  if (auto s = ApplyKafkaConfig(kafka_config, conf.get()); !s.ok()) return s;
   d->producer_.reset(RdKafka::Producer::create(conf.get(), err));
   if (!d->producer_) return absl::UnavailableError(absl::StrCat("kafka owners producer: ", err));
   d->reader_ = std::thread([raw = d.get()] { raw->Follow(); });
@@ -71,6 +76,7 @@ void OwnerDirectory::Follow() {
   std::string err;
   conf->set("group.id", absl::StrCat("enrol-owners-reader-", ::getpid()), err);
   conf->set("enable.auto.commit", "false", err);
+  if (!ApplyKafkaConfig(kafka_config_, conf.get()).ok()) return;  // Start applied it without error
   std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!c) return;
   std::unique_ptr<RdKafka::TopicPartition> tp(

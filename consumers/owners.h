@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "ledger/kafka_config.h"
 
 namespace RdKafka {
 class Producer;
@@ -31,8 +32,10 @@ namespace enrol {
 
 class OwnerDirectory {
  public:
+  // kafka_config (--kafka-config) is applied after the defaults.
   static absl::StatusOr<std::unique_ptr<OwnerDirectory>> Start(const std::string& brokers, const std::string& topic,
-                                                               const std::string& group);
+                                                               const std::string& group,
+                                                               const KafkaConfig& kafka_config = {});
   ~OwnerDirectory();
 
   // Records `address` as the owner of `partitions` (acknowledged by the brokers).
@@ -41,10 +44,11 @@ class OwnerDirectory {
   std::optional<std::string> Owner(int32_t partition) const;
 
  private:
-  OwnerDirectory(std::string brokers, std::string topic, std::string group);
+  OwnerDirectory(std::string brokers, std::string topic, std::string group, KafkaConfig kafka_config);
   void Follow();
 
   const std::string brokers_, topic_, group_;
+  const KafkaConfig kafka_config_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::atomic<bool> stop_{false};
   std::thread reader_;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs every test with
 # ctest, the Kafka integration tests (label "kafka") against a real broker that
-# the ctest fixture starts and stops; then builds again with AddressSanitizer +
+# the ctest fixture starts and stops (tests/CMakeLists.txt: deploy/kafka/up.sh
+# --secure, a SASL_SSL listener only; each test runs as the admin, ingest or
+# worker user of deploy/kafka/secure); then builds again with AddressSanitizer +
 # UBSan and runs the tests there too (all but the Kafka ones, which exercise
 # the same code against a broker and would only repeat the first pass more
 # slowly). Exit status 0 only when everything passes.

@@ -1,5 +1,7 @@
 #include "ledger/embedded_log.h"
 
+#include "ledger/encrypted_env.h"
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -101,9 +103,11 @@ bool DecodeFact(std::string_view value, std::string* person, StoredFact* f, v1::
 
 absl::StatusOr<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string& dir,
                                                                EmbeddedLogOptions options) {
+  if (auto s = CheckStoreKey(dir, options.keys, !options.read_only); !s.ok()) return s;
   rocksdb::Options o = StoreOptions(64);
   if (!options.read_only) UseResilientInfoLog(dir, &o);
   if (options.env != nullptr) o.env = options.env;
+  if (options.keys != nullptr) o.env = EncryptedEnv(*options.keys, options.env);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &raw)
                                         : rocksdb::DB::Open(o, dir, &raw);
@@ -231,7 +235,7 @@ absl::Status EmbeddedLog::Append(std::vector<v1::Event>& events,
       continue;
     }
     v1::Event& e = events[i];
-    int32_t p = PartitionForKey(e.person(), partitions_);
+    int32_t p = PersonPartition(options_.keys, e.person(), partitions_);
     r.kind = AppendResult::Kind::kAppended;
     r.partition.value = p;
     r.offset.value = next[p]++;

@@ -17,6 +17,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/keyring.h"
 #include "ledger/log.h"
 
 namespace rocksdb {
@@ -34,6 +35,9 @@ struct EmbeddedLogOptions {
   std::function<absl::Time()> clock = [] { return absl::Now(); };
   // The file system's Env; fault tests inject a FaultEnv's. Not owned.
   rocksdb::Env* env = nullptr;
+  // Encrypts the store (ledger/encrypted_env.h); every command passes one.
+  // Null only in tests of the log's own logic. Not owned.
+  const Keyring* keys = nullptr;
 };
 
 class EmbeddedLog final : public Log, public DeadLetterStore {

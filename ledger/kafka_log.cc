@@ -29,7 +29,8 @@ std::unique_ptr<RdKafka::Conf> BaseConf(const std::string& brokers, std::string*
   return conf;
 }
 
-std::unique_ptr<RdKafka::KafkaConsumer> Reader(const std::string& brokers, std::string* errstr) {
+std::unique_ptr<RdKafka::KafkaConsumer> Reader(const std::string& brokers, const KafkaConfig& kafka_config,
+                                               std::string* errstr) {
   auto conf = BaseConf(brokers, errstr);
   if (!conf) return nullptr;
   conf->set("group.id", "enrol-reader", *errstr);  // required by the API; never joined
@@ -38,6 +39,10 @@ std::unique_ptr<RdKafka::KafkaConsumer> Reader(const std::string& brokers, std::
   conf->set("auto.offset.reset", "earliest", *errstr);
   conf->set("fetch.max.bytes", "52428800", *errstr);
   conf->set("max.partition.fetch.bytes", "16777216", *errstr);
+  if (auto s = ApplyKafkaConfig(kafka_config, conf.get()); !s.ok()) {
+    *errstr = std::string(s.message());
+    return nullptr;
+  }
   return std::unique_ptr<RdKafka::KafkaConsumer>(RdKafka::KafkaConsumer::create(conf.get(), *errstr));
 }
 
@@ -45,7 +50,59 @@ std::string DeadKey(const v1::DeadLetter& d) {
   return absl::StrCat(SourceName(d.source()), "\n", d.run(), "\n", d.file(), "\n", d.line());
 }
 
+std::string SealValue(const Keyring* keys, const std::string& key, std::string plain) {
+  return keys != nullptr ? Seal(keys->message_key(), plain, key) : plain;
+}
+
+// The plain value of a message: opened with the key when keys are given.
+absl::StatusOr<std::string> OpenValue(const Keyring* keys, RdKafka::Message& m, const char* what) {
+  const std::string where = absl::StrCat(what, " at ", m.topic_name(), " partition ", m.partition(), " offset ",
+                                         m.offset());
+  std::string_view value(static_cast<const char*>(m.payload()), m.len());
+  if (keys == nullptr) return std::string(value);
+  RdKafka::Headers* headers = m.headers();
+  const RdKafka::Headers::Header id =
+      headers != nullptr ? headers->get_last(kKeyIdHeader) : RdKafka::Headers::Header(kKeyIdHeader, nullptr, 0);
+  if (id.value() == nullptr) {
+    return absl::DataLossError(absl::StrCat(where, " is not sealed (no ", kKeyIdHeader, " header)"));
+  }
+  const std::string key_id(static_cast<const char*>(id.value()), id.value_size());
+  if (key_id != keys->key_id()) {
+    return absl::DataLossError(absl::StrCat(where, " is sealed under key id ", key_id, "; the key given has id ",
+                                            keys->key_id(), ": pass the right --key-file"));
+  }
+  std::string_view message_key;
+  if (m.key_pointer() != nullptr) message_key = std::string_view(static_cast<const char*>(m.key_pointer()), m.key_len());
+  auto plain = Unseal(keys->message_key(), value, message_key);
+  if (!plain.ok()) return absl::DataLossError(absl::StrCat(where, ": ", plain.status().message()));
+  return plain;
+}
+
 }  // namespace
+
+std::string EventMessageKey(const Keyring* keys, const std::string& id_number) {
+  return keys != nullptr ? keys->Pseudonym(id_number) : id_number;
+}
+
+absl::Status DecodeEventMessage(const Keyring* keys, RdKafka::Message& m, v1::Event* event) {
+  auto plain = OpenValue(keys, m, "event");
+  if (!plain.ok()) return plain.status();
+  if (!event->ParseFromString(*plain)) {
+    return absl::DataLossError(
+        absl::StrCat("event at partition ", m.partition(), " offset ", m.offset(), " does not parse"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeDeadLetterMessage(const Keyring* keys, RdKafka::Message& m, v1::DeadLetter* letter) {
+  auto plain = OpenValue(keys, m, "dead letter");
+  if (!plain.ok()) return plain.status();
+  if (!letter->ParseFromString(*plain)) {
+    return absl::DataLossError(
+        absl::StrCat("dead letter at partition ", m.partition(), " offset ", m.offset(), " does not parse"));
+  }
+  return absl::OkStatus();
+}
 
 // Collects delivery reports: (partition, offset) or an error per message.
 struct KafkaLog::Delivery : public RdKafka::DeliveryReportCb {
@@ -68,7 +125,7 @@ struct KafkaLog::Delivery : public RdKafka::DeliveryReportCb {
 };
 
 absl::Status CreateTopics(const std::string& brokers, const std::string& prefix, int events_partitions,
-                          int other_partitions, int replication) {
+                          int other_partitions, int replication, const KafkaConfig& kafka_config) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
@@ -76,6 +133,12 @@ absl::Status CreateTopics(const std::string& brokers, const std::string& prefix,
     return absl::InvalidArgumentError(absl::StrCat("--brokers: ", err));
   }
   rd_kafka_conf_set(conf, "broker.address.family", "v4", err, sizeof err);
+  if (auto s = ApplyKafkaConfig(kafka_config, conf); !s.ok()) {
+    rd_kafka_conf_destroy(conf);
+    return s;
+  }
+  KafkaErrorLog errors;  // explains a timeout (e.g. a TLS or SASL failure)
+  errors.InstallOn(conf);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (rk == nullptr) return absl::UnavailableError(absl::StrCat("kafka: ", err));
   std::vector<std::pair<std::string, int>> topics = {{prefix + ".events", events_partitions},
@@ -101,10 +164,12 @@ absl::Status CreateTopics(const std::string& brokers, const std::string& prefix,
   rd_kafka_CreateTopics(rk, news.data(), news.size(), opts, q);
   absl::Status status;
   rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 60000);
+  rd_kafka_poll(rk, 0);  // serves the error callback
   if (ev == nullptr) {
-    status = absl::UnavailableError("kafka: no answer to CreateTopics");
+    status = absl::UnavailableError(absl::StrCat("kafka: no answer to CreateTopics", errors.Explain()));
   } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    status = absl::UnavailableError(absl::StrCat("kafka CreateTopics: ", rd_kafka_event_error_string(ev)));
+    status = absl::UnavailableError(
+        absl::StrCat("kafka CreateTopics: ", rd_kafka_event_error_string(ev), errors.Explain()));
   } else {
     size_t n = 0;
     const rd_kafka_topic_result_t** results =
@@ -126,17 +191,24 @@ absl::Status CreateTopics(const std::string& brokers, const std::string& prefix,
 }
 
 absl::StatusOr<int32_t> KafkaPartitionCount(const std::string& brokers, const std::string& topic,
-                                            absl::Duration timeout) {
+                                            absl::Duration timeout, const KafkaConfig& kafka_config) {
   std::string errstr;
   auto conf = BaseConf(brokers, &errstr);
   if (!conf) return absl::InvalidArgumentError(absl::StrCat("--brokers: ", errstr));
+  if (auto s = ApplyKafkaConfig(kafka_config, conf.get()); !s.ok()) return s;
+  KafkaErrorLog errors;  // explains a timeout (e.g. a TLS or SASL failure)
+  conf->set("event_cb", static_cast<RdKafka::EventCb*>(&errors), errstr);
   std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf.get(), errstr));
   if (!p) return absl::UnavailableError(absl::StrCat("kafka: ", errstr));
   std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(p.get(), topic, nullptr, errstr));
   RdKafka::Metadata* raw = nullptr;
   RdKafka::ErrorCode err = p->metadata(false, t.get(), &raw, Ms(timeout));
   std::unique_ptr<RdKafka::Metadata> md(raw);
-  if (err != RdKafka::ERR_NO_ERROR) return Fault(err, absl::StrCat("kafka metadata for ", topic));
+  if (err != RdKafka::ERR_NO_ERROR) {
+    p->poll(0);  // serves the error events
+    return absl::UnavailableError(
+        absl::StrCat("kafka metadata for ", topic, ": ", RdKafka::err2str(err), errors.Explain()));
+  }
   for (const RdKafka::TopicMetadata* tm : *md->topics()) {
     if (tm->topic() != topic) continue;
     if (tm->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART || tm->partitions()->empty()) {
@@ -149,7 +221,7 @@ absl::StatusOr<int32_t> KafkaPartitionCount(const std::string& brokers, const st
 }
 
 absl::StatusOr<std::unique_ptr<KafkaLog>> KafkaLog::Open(KafkaOptions options) {
-  auto partitions = KafkaPartitionCount(options.brokers, options.events_topic, options.timeout);
+  auto partitions = KafkaPartitionCount(options.brokers, options.events_topic, options.timeout, options.kafka_config);
   if (!partitions.ok()) return partitions.status();
   std::unique_ptr<KafkaLog> log(new KafkaLog(std::move(options), *partitions));
   std::string errstr;
@@ -161,6 +233,7 @@ absl::StatusOr<std::unique_ptr<KafkaLog>> KafkaLog::Open(KafkaOptions options) {
   conf->set("queue.buffering.max.messages", "1000000", errstr);
   conf->set("compression.type", "lz4", errstr);
   conf->set("message.timeout.ms", std::to_string(Ms(log->options_.timeout)), errstr);
+  if (auto s = ApplyKafkaConfig(log->options_.kafka_config, conf.get()); !s.ok()) return s;
   if (conf->set("dr_cb", log->delivery_.get(), errstr) != RdKafka::Conf::CONF_OK) {
     return absl::InternalError(absl::StrCat("kafka: ", errstr));
   }
@@ -168,7 +241,7 @@ absl::StatusOr<std::unique_ptr<KafkaLog>> KafkaLog::Open(KafkaOptions options) {
   if (!log->producer_) return absl::UnavailableError(absl::StrCat("kafka producer: ", errstr));
   {
     absl::MutexLock lock(&log->read_mu_);
-    log->reader_ = Reader(log->options_.brokers, &errstr);
+    log->reader_ = Reader(log->options_.brokers, log->options_.kafka_config, &errstr);
     if (!log->reader_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
   }
   return log;
@@ -192,16 +265,24 @@ absl::Status KafkaLog::Produce(const std::string& topic,
   const int64_t now_ms = absl::ToUnixMillis(options_.clock());
   for (size_t i = 0; i < messages.size(); ++i) {
     const auto& [key, value] = messages[i];
+    // The key id travels in a header; librdkafka owns the headers once a
+    // produce call succeeds.
+    RdKafka::Headers* headers = nullptr;
+    if (options_.keys != nullptr) {
+      headers = RdKafka::Headers::create();
+      headers->add(kKeyIdHeader, options_.keys->key_id());
+    }
     for (;;) {
       RdKafka::ErrorCode err = producer_->produce(
           topic, partitions.empty() ? RdKafka::Topic::PARTITION_UA : partitions[i], RdKafka::Producer::RK_MSG_COPY,
-          const_cast<char*>(value.data()), value.size(), key.data(), key.size(), now_ms,
+          const_cast<char*>(value.data()), value.size(), key.data(), key.size(), now_ms, headers,
           reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
       if (err == RdKafka::ERR__QUEUE_FULL) {
         producer_->poll(50);
         continue;
       }
       if (err != RdKafka::ERR_NO_ERROR) {
+        delete headers;
         producer_->flush(Ms(options_.timeout));
         delivery_->slots = nullptr;
         return Fault(err, absl::StrCat("kafka produce to ", topic));
@@ -233,8 +314,10 @@ absl::Status KafkaLog::Append(std::vector<v1::Event>& events, std::vector<Append
     e.set_content_hash(ContentHash(&e));
     e.set_event_id(absl::StrCat(SourceName(e.source()), ":", e.record_id()));
     e.set_recorded_at_us(recorded);
-    partitions.push_back(PartitionForKey(e.person(), partitions_));
-    messages.emplace_back(e.person(), e.SerializeAsString());
+    std::string key = EventMessageKey(options_.keys, e.person());
+    partitions.push_back(PartitionForKey(key, partitions_));
+    std::string value = SealValue(options_.keys, key, e.SerializeAsString());
+    messages.emplace_back(std::move(key), std::move(value));
   }
   std::vector<std::pair<int32_t, int64_t>> positions;
   if (auto s = Produce(options_.events_topic, messages, partitions, &positions); !s.ok()) return s;
@@ -287,11 +370,7 @@ absl::Status KafkaLog::Read(Partition p, Offset from, size_t max_events, std::ve
     LogEntry& entry = out->emplace_back();
     entry.partition = p;
     entry.offset.value = m->offset();
-    if (!entry.event.ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
-      status = absl::DataLossError(absl::StrCat("event at partition ", p.value, " offset ", m->offset(),
-                                                " does not parse"));
-      break;
-    }
+    if (status = DecodeEventMessage(options_.keys, *m, &entry.event); !status.ok()) break;
     next = m->offset() + 1;
     ++n;
   }
@@ -305,14 +384,17 @@ absl::Status KafkaLog::Put(const std::vector<v1::DeadLetter>& letters) {
   for (const v1::DeadLetter& letter : letters) {
     v1::DeadLetter d = letter;
     if (d.run().empty()) d.set_run(run_);
-    messages.emplace_back(DeadKey(d), d.SerializeAsString());
+    std::string key = DeadKey(d);
+    std::string value = SealValue(options_.keys, key, d.SerializeAsString());
+    messages.emplace_back(std::move(key), std::move(value));
   }
   return Produce(options_.dead_letter_topic, messages, {}, nullptr);
 }
 
 absl::Status KafkaLog::ForEach(std::optional<v1::Source> source,
                                const std::function<bool(const v1::DeadLetter&)>& fn) {
-  auto count = KafkaPartitionCount(options_.brokers, options_.dead_letter_topic, options_.timeout);
+  auto count =
+      KafkaPartitionCount(options_.brokers, options_.dead_letter_topic, options_.timeout, options_.kafka_config);
   if (!count.ok()) return count.status();
   // Every letter, in (source, run, file, line) order (a producer retry may
   // have written one twice: the same run, file and line).
@@ -338,9 +420,9 @@ absl::Status KafkaLog::ForEach(std::optional<v1::Source> source,
         return Fault(m->err(), "kafka consume dead letters");
       }
       v1::DeadLetter d;
-      if (!d.ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
+      if (absl::Status s = DecodeDeadLetterMessage(options_.keys, *m, &d); !s.ok()) {
         reader_->unassign();
-        return absl::DataLossError("a dead letter does not parse");
+        return s;
       }
       next = m->offset() + 1;
       if (source && d.source() != *source) continue;

@@ -22,9 +22,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/keyring.h"
+#include "ledger/kafka_config.h"
 #include "ledger/log.h"
 
 namespace RdKafka {
+class Message;
 class Producer;
 class KafkaConsumer;
 }  // namespace RdKafka
@@ -37,6 +40,10 @@ struct KafkaOptions {
   std::string dead_letter_topic = "enrol.deadletters";
   std::function<absl::Time()> clock = [] { return absl::Now(); };
   absl::Duration timeout = absl::Seconds(60);
+  KafkaConfig kafka_config;  // --kafka-config: applied after the defaults
+  // Seals event values and dead letters (AES-256-GCM) and keys events by the
+  // person's pseudonym; every command passes one. Not owned.
+  const Keyring* keys = nullptr;
 };
 
 class KafkaLog final : public Log, public DeadLetterStore {
@@ -76,11 +83,24 @@ class KafkaLog final : public Log, public DeadLetterStore {
 // (other_partitions each), all kept forever, with min.insync.replicas 2 when
 // replication is 3 or more. Existing topics are left as they are.
 absl::Status CreateTopics(const std::string& brokers, const std::string& prefix, int events_partitions,
-                          int other_partitions, int replication);
+                          int other_partitions, int replication, const KafkaConfig& kafka_config = {});
+
+// Events and dead letters on Kafka (issue 10). With keys, a person's events
+// are keyed by the pseudonym (32 bytes) and every value is Seal(message key,
+// the serialized Event or DeadLetter, aad = the message key), with the key id
+// in the header kKeyIdHeader; without keys (tests), plain protobuf keyed by
+// the ID number.
+inline constexpr char kKeyIdHeader[] = "enrol-key-id";
+std::string EventMessageKey(const Keyring* keys, const std::string& id_number);
+// Decodes one message of the events topic. kDataLoss, naming partition and
+// offset, for a value that does not open (another key, altered, unsealed) or
+// parse.
+absl::Status DecodeEventMessage(const Keyring* keys, RdKafka::Message& m, v1::Event* event);
+absl::Status DecodeDeadLetterMessage(const Keyring* keys, RdKafka::Message& m, v1::DeadLetter* letter);
 
 // The partition count of a topic; kNotFound when it does not exist.
 absl::StatusOr<int32_t> KafkaPartitionCount(const std::string& brokers, const std::string& topic,
-                                            absl::Duration timeout);
+                                            absl::Duration timeout, const KafkaConfig& kafka_config = {});
 
 }  // namespace enrol
 

@@ -1,6 +1,8 @@
 #include "projections/audit.h"
 
+#include <algorithm>
 #include <set>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -228,11 +230,17 @@ std::vector<v1::Finding> PersonFindings(const std::string& id, const PersonRecor
 
 absl::Status Audit(StateStore* state, DeadLetterStore* dead, const ProfileSet& profiles,
                    std::optional<int> year, const std::function<void(const v1::Finding&)>& emit) {
+  // Persons are stored by pseudonym: their findings are put in ID order, so
+  // an audit reads the same whatever the key.
+  std::vector<v1::Finding> persons;
   absl::Status s = state->ForEachPerson([&](const std::string& id, const PersonRecord& person) {
-    for (const v1::Finding& f : PersonFindings(id, person, profiles, year)) emit(f);
+    for (v1::Finding& f : PersonFindings(id, person, profiles, year)) persons.push_back(std::move(f));
     return true;
   });
   if (!s.ok()) return s;
+  std::stable_sort(persons.begin(), persons.end(),
+                   [](const v1::Finding& a, const v1::Finding& b) { return a.id_number() < b.id_number(); });
+  for (const v1::Finding& f : persons) emit(f);
   return dead->ForEach(std::nullopt, [&](const v1::DeadLetter& d) {
     const bool closed = absl::StartsWith(d.reason(), "period: resident period") &&
                         absl::StrContains(d.reason(), "is closed");

@@ -32,18 +32,19 @@ struct QueryService::Person {
 };
 
 absl::StatusOr<std::unique_ptr<QueryService>> QueryService::Open(const std::string& data_dir,
-                                                                 const ProfileSet* profiles) {
+                                                                 const ProfileSet* profiles,
+                                                                 const Keyring* keys) {
   // A Kafka projection worker's directory has a state and no log.
   std::unique_ptr<EmbeddedLog> embedded;
   std::error_code ec;
   if (std::filesystem::exists(data_dir + "/log/CURRENT", ec)) {
-    auto log = EmbeddedLog::Open(data_dir + "/log", {.read_only = true});
+    auto log = EmbeddedLog::Open(data_dir + "/log", {.read_only = true, .keys = keys});
     if (!log.ok()) return log.status();
     embedded = std::move(*log);
   }
   std::unique_ptr<StateStore> state;
   if (std::filesystem::exists(data_dir + "/state/CURRENT", ec)) {
-    auto store = StateStore::Open(data_dir + "/state", /*read_only=*/true);
+    auto store = StateStore::Open(data_dir + "/state", /*read_only=*/true, /*bulk=*/false, nullptr, keys);
     if (!store.ok()) return store.status();
     state = std::move(*store);
   }
@@ -84,7 +85,7 @@ absl::StatusOr<QueryService::Person> QueryService::Load(const std::string& id,
     auto own = state_->GetOwnership();
     if (!own.ok()) return own.status();
     if (own->partitions > 0) {
-      const int32_t part = PartitionForKey(id, own->partitions);
+      const int32_t part = PersonPartition(state_->keys(), id, own->partitions);
       if (std::find(own->owned.begin(), own->owned.end(), part) == own->owned.end()) {
         std::string held;
         for (int32_t o : own->owned) absl::StrAppend(&held, held.empty() ? "" : ",", o);
@@ -95,7 +96,7 @@ absl::StatusOr<QueryService::Person> QueryService::Load(const std::string& id,
       }
     }
   }
-  Partition p{log_ != nullptr ? PartitionForKey(id, log_->partitions()) : 0};
+  Partition p{log_ != nullptr ? PersonPartition(state_ != nullptr ? state_->keys() : nullptr, id, log_->partitions()) : 0};
   Offset applied{0};
   if (state_ != nullptr) {
     // The offset first: should a projector commit in between, the record is

@@ -28,8 +28,10 @@ std::string AnswerJson(const google::protobuf::Message& answer);
 class QueryService {
  public:
   // `profiles` is not owned and must outlive the service.
+  // keys: the store's (see StateStore::Open); not owned.
   static absl::StatusOr<std::unique_ptr<QueryService>> Open(const std::string& data_dir,
-                                                            const ProfileSet* profiles);
+                                                            const ProfileSet* profiles,
+                                                            const Keyring* keys = nullptr);
   // Over a log and a state another part of this process writes (enrol
   // serve); none is owned. Answers stay consistent while a projector commits.
   static std::unique_ptr<QueryService> Over(EmbeddedLog* log, StateStore* state, const ProfileSet* profiles);

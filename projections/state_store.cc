@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/big_endian.h"
 #include "common/hashing.h"
+#include "ledger/encrypted_env.h"
 #include "ledger/rocksdb_util.h"
 #include "rocksdb/db.h"
 #include "rocksdb/memtablerep.h"
@@ -18,8 +19,6 @@ constexpr char kPersonTag = 'P';
 constexpr char kOffsetTag = 'O';
 const char kLogIdKey[] = "Mlog-id";
 
-std::string PersonKey(const std::string& id) { return std::string(1, kPersonTag) + id; }
-
 std::string OffsetKey(Partition p) {
   std::string k(1, kOffsetTag);
   PutBigEndian32(&k, static_cast<uint32_t>(p.value));
@@ -29,10 +28,13 @@ std::string OffsetKey(Partition p) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir,
-                                                             bool read_only, bool bulk, rocksdb::Env* env) {
+                                                             bool read_only, bool bulk, rocksdb::Env* env,
+                                                             const Keyring* keys) {
+  if (auto s = CheckStoreKey(dir, keys, !read_only); !s.ok()) return s;
   rocksdb::Options o = StoreOptions(128);
   if (!read_only) UseResilientInfoLog(dir, &o);
   if (env != nullptr) o.env = env;
+  if (keys != nullptr) o.env = EncryptedEnv(*keys, env);
   if (bulk) {
     // A rebuild only writes until it is flushed: a vector memtable appends
     // and sorts once at flush instead of a skiplist insert per person.
@@ -56,10 +58,15 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& 
     }
     return OpenError(s, absl::StrCat("open state ", dir), dir);
   }
-  return std::unique_ptr<StateStore>(new StateStore(std::unique_ptr<rocksdb::DB>(raw), bulk));
+  return std::unique_ptr<StateStore>(new StateStore(std::unique_ptr<rocksdb::DB>(raw), bulk, keys));
 }
 
-StateStore::StateStore(std::unique_ptr<rocksdb::DB> db, bool bulk) : db_(std::move(db)), bulk_(bulk) {}
+StateStore::StateStore(std::unique_ptr<rocksdb::DB> db, bool bulk, const Keyring* keys)
+    : db_(std::move(db)), bulk_(bulk), keys_(keys) {}
+
+std::string StateStore::PersonKey(const std::string& id_number) const {
+  return std::string(1, kPersonTag) + (keys_ != nullptr ? keys_->Pseudonym(id_number) : id_number);
+}
 StateStore::~StateStore() = default;
 
 absl::StatusOr<std::optional<PersonRecord>> StateStore::Get(const std::string& id_number) {
@@ -106,12 +113,11 @@ absl::Status StateStore::Commit(
     const std::vector<std::pair<Partition, Offset>>& offsets) {
   rocksdb::WriteBatch batch;
   // In key order, so the memtable's skiplist inserts reuse their search path.
-  std::vector<size_t> order(serialized_persons.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return serialized_persons[a].first < serialized_persons[b].first;
-  });
-  for (size_t i : order) batch.Put(PersonKey(serialized_persons[i].first), serialized_persons[i].second);
+  std::vector<std::pair<std::string, size_t>> keys;
+  keys.reserve(serialized_persons.size());
+  for (size_t i = 0; i < serialized_persons.size(); ++i) keys.emplace_back(PersonKey(serialized_persons[i].first), i);
+  std::sort(keys.begin(), keys.end());
+  for (const auto& [key, i] : keys) batch.Put(key, serialized_persons[i].second);
   for (const auto& [p, o] : offsets) {
     std::string v;
     PutBigEndian64(&v, static_cast<uint64_t>(o.value));

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/keyring.h"
 #include "common/types.h"
 #include "ledger/embedded_log.h"
 #include "projections/person_record.h"
@@ -36,8 +37,11 @@ class StateStore {
   // bulk: no WAL (for a rebuild into a fresh directory that is flushed and
   // then swapped in; a crash mid-rebuild leaves the old state in place).
   // env: the file system's Env (fault tests inject one); not owned.
+  // keys: encrypts the store and keys each person by the pseudonym of the ID
+  // number (every command passes one; null only in tests of other logic).
   static absl::StatusOr<std::unique_ptr<StateStore>> Open(const std::string& dir, bool read_only,
-                                                          bool bulk = false, rocksdb::Env* env = nullptr);
+                                                          bool bulk = false, rocksdb::Env* env = nullptr,
+                                                          const Keyring* keys = nullptr);
   ~StateStore();
 
   // The person's projection, or nullopt if the person has none.
@@ -76,19 +80,25 @@ class StateStore {
   absl::Status CheckLog(const std::string& log_id, const std::vector<Offset>& ends, bool adopt,
                         const std::string& dir);
 
+  // The keys the store was opened with (null: none).
+  const Keyring* keys() const { return keys_; }
+
   // Flushes memtables (used after a bulk rebuild).
   absl::Status Flush();
 
   absl::StatusOr<StateDigest> Digest();
 
-  // Calls fn for every person in ID order until it returns false.
+  // Calls fn for every person in key order (the pseudonyms' order when
+  // keyed) until it returns false.
   absl::Status ForEachPerson(
       const std::function<bool(const std::string& id_number, const PersonRecord&)>& fn);
 
  private:
-  explicit StateStore(std::unique_ptr<rocksdb::DB> db, bool bulk);
+  StateStore(std::unique_ptr<rocksdb::DB> db, bool bulk, const Keyring* keys);
+  std::string PersonKey(const std::string& id_number) const;
   std::unique_ptr<rocksdb::DB> db_;
   bool bulk_;
+  const Keyring* keys_;
 };
 
 // StateStore::CheckLog against the embedded log's id and partition ends.

@@ -18,6 +18,7 @@
 #include "common/dates.h"
 #include "common/hashing.h"
 #include "projections/profiles.h"
+#include "common/keyring.h"
 #include "projections/query_service.h"
 
 namespace {
@@ -39,7 +40,13 @@ int main(int argc, char** argv) {
   const bool verbose = argc > 2 && std::string(argv[2]) == "--verbose";
   auto profiles = enrol::ProfileSet::Builtin();
   if (!profiles.ok()) return 1;
-  auto service = enrol::QueryService::Open(argv[1], &*profiles);
+  // The store's key, as the enrol commands find it (ENROL_KEY_FILE, else ~/.config/enrol/master.key).
+  auto keys = enrol::Keyring::Load("");
+  if (!keys.ok()) {
+    std::cerr << keys.status() << "\n";
+    return 1;
+  }
+  auto service = enrol::QueryService::Open(argv[1], &*profiles, &*keys);
   if (!service.ok()) {
     std::cerr << service.status() << "\n";
     return 1;

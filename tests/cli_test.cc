@@ -205,7 +205,7 @@ TEST_F(CliTest, EachYearIsAnsweredInItsOwnPool) {
 // unknown flag or command included; --version prints the version.
 TEST_F(CliTest, HelpUsageErrorsAndVersion) {
   for (const char* cmd : {"ingest", "query", "covered", "explain", "audit", "rejects", "replay", "digest", "project",
-                          "stream", "topics", "serve"}) {
+                          "stream", "topics", "serve", "decode", "rekey", "access-log"}) {
     Result h = RunEnrol(dir_, absl::StrCat(cmd, " --help"));
     EXPECT_EQ(h.exit_code, 0) << cmd;
     EXPECT_NE(h.out.find(absl::StrCat("Usage: enrol ", cmd)), std::string::npos) << cmd << ": " << h.out;

@@ -8,7 +8,12 @@
 //  - two workers in one group, one killed: the survivor takes its partitions
 //    and the answers are unchanged;
 //  - (Kafka3 suite) on 3 brokers, stopping one during ingest loses no
-//    acknowledged event.
+//    acknowledged event;
+//  - the brokers (deploy/kafka/up.sh --secure) take SASL_SSL clients only, and
+//    each role only what deploy/kafka/acls.sh grants it: every command runs
+//    with the --kafka-config of its role (admin: topics; ingest: ingest,
+//    stream; worker: project, serve, replay, rejects), a client without
+//    credentials is refused and the worker cannot write the events topic.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -27,6 +32,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/kafka_config.h"
 #include "librdkafka/rdkafkacpp.h"
 #include "tests/testutil.h"
 #include "common/ids.h"
@@ -55,10 +61,27 @@ class KafkaTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   Result Run(const std::string& args) { return RunEnrol(dir_, args); }
-  Result Kafka(const std::string& args) {
-    return Run(absl::StrCat(args, " --brokers ", brokers_, " --topics ", prefix_));
+  // `enrol ARGS` on this test's topics, as the Kafka user of its command
+  // (Role) unless `role` says otherwise.
+  Result Kafka(const std::string& args, std::string role = "") {
+    if (role.empty()) role = Role(args.substr(0, args.find(' ')));
+    return Run(absl::StrCat(args, " --brokers ", brokers_, " --topics ", prefix_, " --kafka-config ",
+                            KafkaClientConfig(role)));
   }
+  // Which user runs a command: the admin creates topics, the ingest user
+  // writes feeds and events, a worker reads them.
+  static std::string Role(const std::string& command) {
+    if (command == "topics") return "admin";
+    if (command == "ingest" || command == "stream") return "ingest";
+    return "worker";
+  }
+  // The roles' ACLs for this test's topics (deploy/kafka/acls.sh; the cluster
+  // and group ACLs come with up.sh --secure), then the topics, as the admin.
   void CreateTopics(int partitions, int replication = 1) {
+    const std::string acls = absl::StrCat("bash ", ENROL_SOURCE_DIR, "/deploy/kafka/acls.sh --topics-only --prefix ",
+                                          prefix_, " --bootstrap ", brokers_, " > ", (dir_ / "acls.log").string(),
+                                          " 2>&1");
+    ASSERT_EQ(std::system(acls.c_str()), 0) << Slurp(dir_ / "acls.log");
     Result r = Kafka(absl::StrCat("topics --partitions ", partitions, " --replication ", replication));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
@@ -79,7 +102,8 @@ class KafkaTest : public ::testing::Test {
     return pid;
   }
   std::vector<std::string> WorkerArgs(const std::string& group, const std::string& data) {
-    return {"project", "--brokers", brokers_, "--topics", prefix_, "--group", group, "--data-dir", data};
+    return {"project", "--brokers", brokers_, "--topics", prefix_, "--group", group,
+            "--data-dir", data, "--kafka-config", KafkaClientConfig("worker")};
   }
 
   fs::path dir_;
@@ -253,10 +277,12 @@ TEST_F(KafkaTest, StreamKilledPartWayLosesNothing) {
   Result embedded = Run("replay --data-dir embedded");
   const std::string producer = absl::StrCat(
       "bash ", ENROL_SOURCE_DIR, "/deploy/kafka/run-class.sh kafka.tools.ConsoleProducer --bootstrap-server ",
-      brokers_, " --topic ", prefix_, ".raw.tax --producer-property acks=all < ", (dir_ / "feed.jsonl").string(),
+      brokers_, " --topic ", prefix_, ".raw.tax --producer.config ", KafkaClientConfig("ingest", /*java=*/true),
+      " --producer-property acks=all < ", (dir_ / "feed.jsonl").string(),
       " > ", (dir_ / "producer.log").string(), " 2>&1");
   ASSERT_EQ(std::system(producer.c_str()), 0) << Slurp(dir_ / "producer.log");
-  pid_t streamer = Start({"stream", "--brokers", brokers_, "--topics", prefix_, "--source", "tax"});
+  pid_t streamer = Start({"stream", "--brokers", brokers_, "--topics", prefix_, "--source", "tax", "--kafka-config",
+                          KafkaClientConfig("ingest")});
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   ::kill(streamer, SIGKILL);
   ::waitpid(streamer, nullptr, 0);
@@ -286,7 +312,8 @@ TEST_F(KafkaTest, TwoServeWorkersAnswerForTheirPartitionsAndRedirectForTheOthers
   for (const char* name : {"w1", "w2"}) {
     const std::string cmd = absl::StrCat("cd ", dir_.string(), " && exec ", ENROL_BINARY, " serve --brokers ", brokers_,
                                          " --topics ", prefix_, " --group ", group, " --data-dir ", name,
-                                         " --listen 127.0.0.1:0 --grpc-listen 127.0.0.1:0 2>", name, ".err");
+                                         " --kafka-config ", KafkaClientConfig("worker"),
+                                         " --listen 127.0.0.1:0 --grpc-listen 127.0.0.1:0 --no-auth 2>", name, ".err");
     pid_t pid = ::fork();
     if (pid == 0) {
       ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
@@ -358,6 +385,11 @@ class TopicProbe {
     std::string err;
     std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
     conf->set("bootstrap.servers", brokers, err);
+    auto admin = ReadKafkaConfig(KafkaClientConfig("admin"));
+    EXPECT_TRUE(admin.ok()) << admin.status();
+    if (admin.ok()) {
+      EXPECT_TRUE(ApplyKafkaConfig(*admin, conf.get()).ok());
+    }
     producer_.reset(RdKafka::Producer::create(conf.get(), err));
   }
   int64_t Acknowledged(int partitions) {
@@ -385,6 +417,124 @@ class TopicProbe {
   std::unique_ptr<RdKafka::Producer> producer_;
 };
 
+// The listener is SASL_SSL only: a client without credentials (PLAINTEXT, no
+// --kafka-config, no ENROL_KAFKA_CONFIG) gets nowhere, and says why.
+TEST_F(KafkaTest, AClientWithoutCredentialsIsRefusedWithAClearError) {
+  ::unsetenv(kKafkaConfigEnv);
+  Result r = Run(absl::StrCat("project --brokers ", brokers_, " --topics ", prefix_,
+                              " --group g6 --data-dir worker --until-caught-up"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find(absl::StrCat("kafka metadata for ", prefix_, ".events")), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("connecting to a SSL listener?"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+// Each user may do what deploy/kafka/acls.sh grants it and nothing else: the
+// worker cannot write the events topic (nor create topics), the ingest user
+// cannot read it.
+TEST_F(KafkaTest, EachUserMayOnlyWhatItsAclsGrant) {
+  CreateTopics(2);
+  const std::string ingest = absl::StrCat("ingest --source tax ", SampleFile("tax.jsonl"));
+  Result by_worker = Kafka(ingest, "worker");
+  EXPECT_EQ(by_worker.exit_code, 1) << by_worker.out;
+  EXPECT_NE(by_worker.err.find(absl::StrCat("kafka delivery to ", prefix_, ".events: Broker: Topic authorization failed")),
+            std::string::npos)
+      << by_worker.err;
+  TopicProbe probe(brokers_, prefix_ + ".events");
+  EXPECT_EQ(probe.Acknowledged(2), 0) << "the worker's events were written";
+  Result topics = Kafka("topics --partitions 2", "worker");
+  EXPECT_EQ(topics.exit_code, 1);
+  EXPECT_NE(topics.err.find("Topic authorization failed"), std::string::npos) << topics.err;
+
+  Result in = Kafka(ingest);
+  ASSERT_EQ(in.exit_code, 0) << in.err;
+  Result peek = Kafka("project --group enrol-peek --data-dir peek --until-caught-up", "ingest");
+  EXPECT_EQ(peek.exit_code, 1) << peek.out;
+  EXPECT_NE(peek.err.find("Topic authorization failed"), std::string::npos) << peek.err;
+  Result w = Kafka("project --group g7 --data-dir worker --until-caught-up");
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_EQ(Field(w.out, "applied"), Field(in.out, "accepted"));
+}
+
+// Every message of a topic, as the broker holds it: "key\x1fvalue\x1fheaders".
+std::vector<std::string> RawMessages(const std::string& brokers, const std::string& topic, int partitions) {
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", brokers, err);
+  conf->set("group.id", "enrol-raw-reader", err);
+  conf->set("enable.partition.eof", "true", err);
+  auto worker = ReadKafkaConfig(KafkaClientConfig("worker"));
+  EXPECT_TRUE(worker.ok()) << worker.status();
+  if (worker.ok()) {
+    EXPECT_TRUE(ApplyKafkaConfig(*worker, conf.get()).ok());
+  }
+  std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf.get(), err));
+  std::vector<RdKafka::TopicPartition*> parts;
+  for (int p = 0; p < partitions; ++p) parts.push_back(RdKafka::TopicPartition::create(topic, p, 0));
+  c->assign(parts);
+  std::vector<std::string> out;
+  int eof = 0;
+  for (int idle = 0; eof < partitions && idle < 300;) {
+    std::unique_ptr<RdKafka::Message> m(c->consume(100));
+    if (m->err() == RdKafka::ERR__PARTITION_EOF) {
+      ++eof;
+    } else if (m->err() == RdKafka::ERR_NO_ERROR) {
+      std::string headers;
+      if (m->headers() != nullptr) {
+        for (const auto& h : m->headers()->get_all()) {
+          absl::StrAppend(&headers, h.key(), "=", std::string(static_cast<const char*>(h.value()), h.value_size()), ";");
+        }
+      }
+      out.push_back(absl::StrCat(m->key() != nullptr ? *m->key() : "", "\x1f",
+                                 std::string(static_cast<const char*>(m->payload()), m->len()), "\x1f", headers));
+    } else {
+      ++idle;
+    }
+  }
+  c->close();
+  for (auto* tp : parts) delete tp;
+  return out;
+}
+
+// Issue 10: the events and dead letters on the brokers show no ID number (keys
+// are pseudonyms, values sealed with the key id in a header); `enrol decode`
+// and `rejects` read them with the key, and a wrong key is refused by name.
+TEST_F(KafkaTest, NoIdNumberOnTheBrokersAndTheKeyReadsThem) {
+  CreateTopics(4);
+  Result in = Kafka(absl::StrCat("ingest --source tax ", SampleFile("tax.jsonl")));
+  ASSERT_EQ(in.exit_code, 0) << in.err;
+  const std::string tax = Slurp(SampleFile("tax.jsonl"));
+  std::vector<std::string> ids;
+  for (size_t at = tax.find("\"id_number\":\""); at != std::string::npos; at = tax.find("\"id_number\":\"", at + 1)) {
+    ids.push_back(tax.substr(at + 13, 18));
+  }
+  ASSERT_GT(ids.size(), 200u);
+  for (const char* topic : {".events", ".deadletters"}) {
+    const std::vector<std::string> messages = RawMessages(brokers_, prefix_ + topic, 4);
+    EXPECT_FALSE(messages.empty()) << topic;
+    int readable = 0;
+    for (const std::string& m : messages) {
+      EXPECT_NE(m.find("enrol-key-id="), std::string::npos) << topic;
+      for (const std::string& id : ids) readable += m.find(id) != std::string::npos;
+    }
+    EXPECT_EQ(readable, 0) << topic << ": of " << messages.size() << " messages";
+  }
+  Result decoded = Kafka("decode");
+  ASSERT_EQ(decoded.exit_code, 0) << decoded.err;
+  EXPECT_EQ(static_cast<int64_t>(std::count(decoded.out.begin(), decoded.out.end(), '\n')),
+            std::stoll(Field(in.out, "accepted")));
+  EXPECT_NE(decoded.out.find("\"person\":\"532501199001011239\""), std::string::npos) << decoded.out.substr(0, 500);
+  Result rejects = Kafka("rejects");
+  ASSERT_EQ(rejects.exit_code, 0) << rejects.err;
+  EXPECT_EQ(static_cast<int64_t>(std::count(rejects.out.begin(), rejects.out.end(), '\n')),
+            std::stoll(Field(in.out, "rejected")));
+  const std::string other = (dir_ / "other.key").string();
+  ASSERT_EQ(std::system(absl::StrCat("openssl rand -hex 32 >", other, " && chmod 600 ", other).c_str()), 0);
+  Result wrong = Kafka(absl::StrCat("decode --key-file ", other));
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("is sealed under key id"), std::string::npos) << wrong.err;
+}
+
 // Broker loss by construction: once the brokers have acknowledged 50,000 of
 // the 200,000 events, the leader of a partition in use is killed (a crash, no
 // clean hand-over), so the ingest always loses a broker mid-stream; every
@@ -393,7 +543,7 @@ TEST_F(Kafka3Test, KillingAPartitionLeaderMidIngestLosesNoAcknowledgedEvent) {
   const std::string kafka_dir = (dir_ / "cluster").string();
   const std::string env = "ENROL_KAFKA_PORT=9192 ENROL_KAFKA_CONTROLLER_PORT=19192 ";
   const std::string scripts = absl::StrCat(ENROL_SOURCE_DIR, "/deploy/kafka/");
-  ASSERT_EQ(std::system(absl::StrCat(env, "bash ", scripts, "up.sh --nodes 3 --dir ", kafka_dir,
+  ASSERT_EQ(std::system(absl::StrCat(env, "bash ", scripts, "up.sh --secure --nodes 3 --dir ", kafka_dir,
                                      " > ", (dir_ / "up.log").string(), " 2>&1").c_str()), 0)
       << Slurp(dir_ / "up.log");
   brokers_ = "127.0.0.1:9192,127.0.0.1:9193,127.0.0.1:9194";

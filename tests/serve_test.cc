@@ -1,6 +1,8 @@
 // `enrol serve` as an integrator runs it (CONTRACT.md, Service): the real
 // program on a free port, asked over HTTP while the command line reads the
-// same data directory; bad input, a slow client, metrics and SIGTERM.
+// same data directory; bad input, a slow client, metrics and SIGTERM; roles,
+// TLS and the access log (issue 10). Users come from a tokens file
+// (testutil.h) unless a test says otherwise.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/keyring.h"
 #include "gtest/gtest.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
@@ -40,20 +43,23 @@ class ServeTest : public CliTest {
     CliTest::TearDown();
   }
 
-  // Starts `enrol serve` on a free port; waits until it listens.
+  // Starts `enrol serve` on a free port; waits until it listens. With the
+  // users of testutil.h's tokens file unless `extra` says --no-auth or --tokens.
   void Start(const std::string& extra = "", const std::string& data = "data") {
     port_ = grpc_port_ = 0;
     ::unlink((dir_ / "serve.err").c_str());
+    WriteTokensFile(dir_ / "tokens.txt");
+    const bool auth = extra.find("--no-auth") != std::string::npos || extra.find("--tokens") != std::string::npos;
     const std::string cmd = absl::StrCat("cd ", dir_.string(), " && exec ", ENROL_BINARY,
-                                         " serve --data-dir ", data, " --listen 127.0.0.1:0 --grpc-listen 127.0.0.1:0 ", extra,
-                                         " 2>serve.err");
+                                         " serve --data-dir ", data, " --listen 127.0.0.1:0 --grpc-listen 127.0.0.1:0 ",
+                                         auth ? "" : "--tokens tokens.txt ", extra, " 2>serve.err");
     const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
     ASSERT_EQ(::posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
-    for (int i = 0; i < 200 && port_ == 0; ++i) {
+    for (int i = 0; i < 600 && port_ == 0; ++i) {  // 30 s: a restart after a kill projects first
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       const std::string err = Slurp(dir_ / "serve.err");
-      const size_t at = err.find("http://127.0.0.1:");
-      if (at != std::string::npos) port_ = std::atoi(err.c_str() + at + 17);
+      const size_t at = err.find("://127.0.0.1:");
+      if (at != std::string::npos) port_ = std::atoi(err.c_str() + at + 13);
       const size_t grpc = err.find("gRPC port ");
       if (grpc != std::string::npos) grpc_port_ = std::atoi(err.c_str() + grpc + 10);
     }
@@ -74,15 +80,23 @@ class ServeTest : public CliTest {
     c.set_read_timeout(120, 0);
     return c;
   }
+  // The Authorization header of a user.
+  static httplib::Headers As(const char* token) { return {{"Authorization", absl::StrCat("Bearer ", token)}}; }
+  // The user whose role may ask `path`.
+  static const char* TokenFor(const std::string& path) {
+    if (path.rfind("/v1/persons/", 0) == 0) return kCaseworkerToken;
+    if (path.rfind("/v1/feeds/", 0) == 0) return kFeederToken;
+    return kAuditorToken;
+  }
   std::string Get(const std::string& path, int want = 200) {
-    auto res = Http().Get(path);
+    auto res = Http().Get(path, As(TokenFor(path)));
     EXPECT_TRUE(res) << path;
     if (!res) return "";
     EXPECT_EQ(res->status, want) << path << ": " << res->body;
     return res->body;
   }
   std::string Post(const std::string& source, const std::string& body, const std::string& type = "application/x-ndjson") {
-    auto res = Http().Post(absl::StrCat("/v1/feeds/", source), body, type);
+    auto res = Http().Post(absl::StrCat("/v1/feeds/", source), As(kFeederToken), body, type);
     EXPECT_TRUE(res);
     if (!res) return "";
     EXPECT_EQ(res->status, 200) << res->body;
@@ -104,9 +118,28 @@ class ServeTest : public CliTest {
     return n;
   }
 
-  std::unique_ptr<v1::Ledger::Stub> Grpc() {
-    return v1::Ledger::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+  std::unique_ptr<v1::Ledger::Stub> Grpc(std::shared_ptr<grpc::ChannelCredentials> creds =
+                                              grpc::InsecureChannelCredentials()) {
+    return v1::Ledger::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), creds));
+  }
+  // A call's context with a user's token (none: no credentials).
+  static void As(grpc::ClientContext* ctx, const char* token) {
+    if (token != nullptr) ctx->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  }
+
+  // A throwaway CA, a server certificate for 127.0.0.1 and a client
+  // certificate of carol (OU auditor) in the test directory.
+  void MakeCertificates() {
+    const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    const std::string cmd = absl::StrCat(
+        "cd ", dir_.string(), " && openssl req -x509 ", key, " -keyout ca.key -out ca.pem -days 2 -subj '/CN=enrol test CA'",
+        " && openssl req ", key, " -keyout server.key -out server.csr -subj '/CN=localhost'",
+        " && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' >san.ext",
+        " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext",
+        " && openssl req ", key, " -keyout client.key -out client.csr -subj '/OU=auditor/CN=carol'",
+        " && openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2",
+        " >openssl.log 2>&1");
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << Slurp(dir_ / "openssl.log");
   }
 
   pid_t pid_ = -1;
@@ -159,11 +192,11 @@ TEST_F(ServeTest, BadInputIs400NamingTheParameterAndAnUnknownPersonIs404) {
     EXPECT_NE(Get(path, 400).find(absl::StrCat("{\"error\":\"", names)), std::string::npos) << path;
   }
   EXPECT_EQ(Get("/v1/persons/110101198503039032?year=2027", 404), "{\"error\":\"not_found\"}\n");
-  auto big = Http().Post("/v1/feeds/tax", std::string(5000, '{'), "application/x-ndjson");
+  auto big = Http().Post("/v1/feeds/tax", As(kFeederToken), std::string(5000, '{'), "application/x-ndjson");
   ASSERT_TRUE(big);
   EXPECT_EQ(big->status, 413);
   EXPECT_NE(big->body.find("body: "), std::string::npos);
-  auto source = Http().Post("/v1/feeds/bank", "{}\n", "application/x-ndjson");
+  auto source = Http().Post("/v1/feeds/bank", As(kFeederToken), "{}\n", "application/x-ndjson");
   ASSERT_TRUE(source);
   EXPECT_EQ(source->status, 400);
 }
@@ -195,7 +228,8 @@ TEST_F(ServeTest, MetricsHealthAndReadiness) {
 }
 
 TEST_F(ServeTest, ASlowClientDoesNotHoldUpTheOthers) {
-  Start("--http-threads 4");
+  Start("--no-auth --http-threads 4");  // open, on loopback
+  EXPECT_NE(Slurp(dir_ / "serve.err").find("warning: --no-auth"), std::string::npos);
   std::vector<int> slow;
   for (int i = 0; i < 3; ++i) {  // each sends half a request line and stalls
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -249,7 +283,9 @@ TEST_F(ServeTest, TheCaseworkerPageShowsTheFiguresInChromium) {
                                     "R3", "waiting 3 fixed"}},
   };
   for (const Case& c : cases) {
-    const std::string url = absl::StrCat("http://127.0.0.1:", port_, "/?id=", c.id, "&year=", c.year);
+    // The token in the fragment, which the page moves to sessionStorage.
+    const std::string url =
+        absl::StrCat("http://127.0.0.1:", port_, "/?id=", c.id, "&year=", c.year, "#token=", kCaseworkerToken);
     const std::string flags = absl::StrCat("--headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=",
                                            (dir_ / "chromium").string(), " --virtual-time-budget=10000");
     ASSERT_EQ(std::system(absl::StrCat("chromium ", flags, " --dump-dom '", url, "' >", (dir_ / "dom.html").string(),
@@ -275,6 +311,7 @@ TEST_F(ServeTest, GrpcAnswersAsTheCommandLineDoes) {
   auto stub = Grpc();
   {  // Ingest: a client stream of the sample's tax records.
     grpc::ClientContext ctx;
+    As(&ctx, kFeederToken);
     v1::IngestReply reply;
     auto writer = stub->Ingest(&ctx, &reply);
     std::istringstream lines(Slurp(fs::path(ENROL_SOURCE_DIR) / "data/sample/tax.jsonl"));
@@ -293,6 +330,7 @@ TEST_F(ServeTest, GrpcAnswersAsTheCommandLineDoes) {
   }
   {  // Query: the same JSON as the command line once printed.
     grpc::ClientContext ctx;
+    As(&ctx, kCaseworkerToken);
     v1::PersonRequest q;
     q.set_id_number(kPerson);
     q.set_year(2027);
@@ -303,6 +341,8 @@ TEST_F(ServeTest, GrpcAnswersAsTheCommandLineDoes) {
   }
   {  // An unknown person and a bad ID number.
     grpc::ClientContext a, b;
+    As(&a, kCaseworkerToken);
+    As(&b, kCaseworkerToken);
     v1::PersonRequest q;
     q.set_id_number("110101198503039032");
     v1::Coverage c;
@@ -318,6 +358,7 @@ TEST_F(ServeTest, GrpcAnswersAsTheCommandLineDoes) {
   }
   {  // Rejects: a server stream of the dead letters, as many as the command line lists.
     grpc::ClientContext ctx;
+    As(&ctx, kAuditorToken);
     v1::RejectsRequest r;
     auto reader = stub->Rejects(&ctx, r);
     int n = 0;
@@ -372,7 +413,7 @@ TEST_F(ServeTest, KilledAtRandomMomentsThenPostedAgainEndsWithTheCleanDigest) {
     Start();
     const uintmax_t before = WalBytes();
     auto reply = std::async(std::launch::async, [&] {
-      return Http().Post("/v1/feeds/tax", parts[static_cast<size_t>(round)], "application/x-ndjson");
+      return Http().Post("/v1/feeds/tax", As(kFeederToken), parts[static_cast<size_t>(round)], "application/x-ndjson");
     });
     // Once the ingest is under way (its first batch is in the WAL), at a
     // random moment of it.
@@ -393,6 +434,242 @@ TEST_F(ServeTest, KilledAtRandomMomentsThenPostedAgainEndsWithTheCleanDigest) {
   EXPECT_EQ(Enrol("digest").out, clean_live);
   EXPECT_EQ(Enrol("replay").out, clean_replay);
   std::printf("%d of %d posts killed part-way\n", killed, kills);
+}
+
+// Issue 10: 401 without (valid) credentials, 403 for another role, and the
+// routes that stay open.
+TEST_F(ServeTest, EachRoleMayAskOnlyItsOwnQuestions) {
+  Start();
+  const std::string person = absl::StrCat("/v1/persons/", kPerson, "?year=2026");
+  auto none = Http().Get(person);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(none->get_header_value("WWW-Authenticate").rfind("Bearer", 0), 0u);
+  EXPECT_NE(none->body.find("unauthenticated"), std::string::npos) << none->body;
+  auto bad = Http().Get(person, As("not-a-token-of-anyone-0123456789"));
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401);
+  EXPECT_NE(bad->body.find("unknown token"), std::string::npos) << bad->body;
+  const std::string feed = Pay("T1", kPerson, 2026, "2025-10-12T09:30:00+08:00");
+  struct Case {
+    const char* method;
+    std::string path;
+    const char* token;
+    int want;
+  };
+  const Case cases[] = {
+      {"POST", "/v1/feeds/tax", kCaseworkerToken, 403}, {"POST", "/v1/feeds/tax", kAuditorToken, 403},
+      {"POST", "/v1/feeds/tax", kFeederToken, 200},     {"GET", person, kFeederToken, 403},
+      {"GET", person, kAuditorToken, 403},              {"GET", person, kCaseworkerToken, 200},
+      {"GET", "/v1/rejects", kCaseworkerToken, 403},    {"GET", "/v1/rejects", kFeederToken, 403},
+      {"GET", "/v1/audit", kCaseworkerToken, 403},      {"GET", "/v1/access-log", kCaseworkerToken, 403},
+      {"GET", "/v1/rejects", kAuditorToken, 200},       {"GET", "/v1/audit", kAuditorToken, 200},
+      {"GET", "/v1/access-log", kAuditorToken, 200}};
+  for (const Case& c : cases) {
+    auto res = std::string(c.method) == "POST" ? Http().Post(c.path, As(c.token), feed, "application/x-ndjson")
+                                               : Http().Get(c.path, As(c.token));
+    ASSERT_TRUE(res) << c.path;
+    EXPECT_EQ(res->status, c.want) << c.method << " " << c.path << " as " << c.token << ": " << res->body;
+    if (c.want == 403) {
+      EXPECT_NE(res->body.find("forbidden: "), std::string::npos) << res->body;
+    }
+  }
+  for (const char* open : {"/", "/healthz", "/readyz", "/metrics"}) {
+    auto res = Http().Get(open);
+    ASSERT_TRUE(res) << open;
+    EXPECT_EQ(res->status, 200) << open;
+  }
+  // The metrics name endpoints and codes, never a person.
+  const std::string metrics = Http().Get("/metrics")->body;
+  EXPECT_EQ(metrics.find(kPerson), std::string::npos);
+  EXPECT_NE(metrics.find("enrol_http_requests_total{code=\"403\",endpoint=\"query\"} 2"), std::string::npos);
+}
+
+TEST_F(ServeTest, GrpcAsksForTheRoleToo) {
+  Start();
+  auto stub = Grpc();
+  v1::PersonRequest q;
+  q.set_id_number(kPerson);
+  v1::PersonYear y;
+  for (const char* token : {static_cast<const char*>(nullptr), "not-a-token-of-anyone-0123456789"}) {
+    grpc::ClientContext ctx;
+    As(&ctx, token);
+    EXPECT_EQ(stub->Query(&ctx, q, &y).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    grpc::ClientContext ctx;
+    As(&ctx, kFeederToken);
+    EXPECT_EQ(stub->Query(&ctx, q, &y).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    grpc::ClientContext ctx;
+    As(&ctx, kCaseworkerToken);
+    v1::IngestReply reply;
+    auto writer = stub->Ingest(&ctx, &reply);
+    v1::FeedRecord r;
+    r.set_source("tax");
+    r.set_line("{}");
+    writer->Write(r);
+    writer->WritesDone();
+    EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    grpc::ClientContext ctx;
+    As(&ctx, kCaseworkerToken);
+    auto reader = stub->Rejects(&ctx, v1::RejectsRequest());
+    for (v1::DeadLetter d; reader->Read(&d);) {
+    }
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    grpc::ClientContext ctx;
+    As(&ctx, kAuditorToken);
+    auto reader = stub->Audit(&ctx, v1::AuditRequest());
+    for (v1::Finding f; reader->Read(&f);) {
+    }
+    EXPECT_TRUE(reader->Finish().ok());
+  }
+}
+
+// What makes the server refuse to start, each with the reason.
+TEST_F(ServeTest, ItRefusesToStartWithoutAWayToAuthenticateOrWithABadTokensFile) {
+  Write("bad.txt", absl::StrCat("# users\ncaseworker alice ", TestSha256Hex(kCaseworkerToken),
+                                "\nauditor bob 12345\n"));
+  const std::string listen = " --data-dir data --listen 127.0.0.1:0 --grpc-listen 127.0.0.1:0";
+  const std::pair<std::string, std::string> refused[] = {
+      {"serve" + listen + " --tokens bad.txt", "bad.txt:3: the hash must be 64 hex digits"},
+      {"serve" + listen, "--tokens FILE"},
+      {"serve --data-dir data --listen 0.0.0.0:0 --grpc-listen 127.0.0.1:0 --no-auth", "--no-auth: only with loopback"},
+      {"serve" + listen + " --tokens missing.txt", "--tokens missing.txt: cannot read"},
+      {"serve" + listen + " --tokens bad.txt --no-auth", "--no-auth: not with --tokens"},
+      {"serve" + listen + " --no-auth --tls-cert missing.pem --tls-key missing.key", "--tls-cert missing.pem: cannot read"}};
+  for (const auto& [args, why] : refused) {
+    Result r = RunEnrol(dir_, args);
+    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_NE(r.err.find(why), std::string::npos) << args << ": " << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "data/log")) << "nothing is opened before the checks";
+  // --hash-token prints the line's hash.
+  Write("token.txt", absl::StrCat(kFeederToken, "\n"));
+  Result h = RunEnrol(dir_, "serve --hash-token <token.txt");
+  EXPECT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_EQ(h.out, TestSha256Hex(kFeederToken) + "\n");
+}
+
+// TLS on both fronts; plain HTTP to the TLS port fails; a client certificate
+// of OU auditor authenticates its CN as an auditor.
+TEST_F(ServeTest, TlsServesHttpsAndGrpcAndClientCertificatesAuthenticate) {
+  MakeCertificates();
+  Start("--tokens tokens.txt --tls-cert server.pem --tls-key server.key --tls-client-ca ca.pem");
+  const std::string ca = (dir_ / "ca.pem").string();
+  httplib::SSLClient https("127.0.0.1", port_);
+  https.set_ca_cert_path(ca.c_str());
+  https.enable_server_certificate_verification(true);
+  auto post = https.Post("/v1/feeds/tax", As(kFeederToken), Pay("T1", kPerson, 2026, "2025-10-12T09:30:00+08:00"),
+                         "application/x-ndjson");
+  ASSERT_TRUE(post) << httplib::to_string(post.error());
+  EXPECT_EQ(post->status, 200) << post->body;
+  const std::string person = absl::StrCat("/v1/persons/", kPerson, "?year=2026");
+  auto q = https.Get(person, As(kCaseworkerToken));
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->status, 200);
+  EXPECT_NE(q->body.find("\"year\":2026"), std::string::npos) << q->body;
+  httplib::Client plain("127.0.0.1", port_);
+  plain.set_read_timeout(5, 0);
+  auto p = plain.Get(person, As(kCaseworkerToken));
+  EXPECT_FALSE(p && p->status == 200);
+  // mTLS: carol (OU auditor) without a token.
+  httplib::SSLClient carol("127.0.0.1", port_, (dir_ / "client.pem").string(), (dir_ / "client.key").string());
+  carol.set_ca_cert_path(ca.c_str());
+  auto rejects = carol.Get("/v1/rejects");
+  ASSERT_TRUE(rejects) << httplib::to_string(rejects.error());
+  EXPECT_EQ(rejects->status, 200) << rejects->body;
+  auto not_hers = carol.Get(person);
+  ASSERT_TRUE(not_hers);
+  EXPECT_EQ(not_hers->status, 403);
+  EXPECT_NE(not_hers->body.find("carol has the auditor role"), std::string::npos) << not_hers->body;
+  // gRPC over TLS: a token, then carol's certificate.
+  grpc::SslCredentialsOptions o;
+  o.pem_root_certs = Slurp(ca);
+  {
+    grpc::ClientContext ctx;
+    As(&ctx, kCaseworkerToken);
+    v1::PersonRequest r;
+    r.set_id_number(kPerson);
+    r.set_year(2026);
+    v1::PersonYear y;
+    grpc::Status s = Grpc(grpc::SslCredentials(o))->Query(&ctx, r, &y);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    grpc::ClientContext insecure;
+    As(&insecure, kCaseworkerToken);
+    insecure.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    EXPECT_FALSE(Grpc()->Query(&insecure, r, &y).ok());
+  }
+  o.pem_cert_chain = Slurp(dir_ / "client.pem");
+  o.pem_private_key = Slurp(dir_ / "client.key");
+  grpc::ClientContext ctx;
+  auto reader = Grpc(grpc::SslCredentials(o))->Audit(&ctx, v1::AuditRequest());
+  for (v1::Finding f; reader->Read(&f);) {
+  }
+  grpc::Status s = reader->Finish();
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(Stop(), 0);
+}
+
+// Every person-level read, over both fronts, 403s and 404s included, is in
+// the access log under the person's pseudonym; no ID number in its files.
+TEST_F(ServeTest, EveryPersonReadIsInTheAccessLogUnderItsPseudonym) {
+  Start();
+  Post("tax", Pay("T1", kPerson, 2026, "2025-10-12T09:30:00+08:00"));
+  const std::string p = absl::StrCat("/v1/persons/", kPerson);
+  Get(p + "?year=2026");
+  Get(p + "/covered?date=2026-03-01");
+  Get(p + "/explain?year=2026");
+  Get(p + "/timeline?from=2025&to=2027");
+  Get("/v1/persons/110101198503039032?year=2027", 404);
+  ASSERT_EQ(Http().Get(p, As(kFeederToken))->status, 403);  // logged: who tried
+  ASSERT_EQ(Http().Get(p)->status, 401);                    // not: nobody to name
+  {
+    grpc::ClientContext ctx;
+    As(&ctx, kCaseworkerToken);
+    v1::PersonRequest r;
+    r.set_id_number(kPerson);
+    r.set_year(2027);
+    v1::PersonYear y;
+    EXPECT_TRUE(Grpc()->Query(&ctx, r, &y).ok());
+  }
+  const std::string logged = Get(absl::StrCat("/v1/access-log?id=", kPerson));
+  EXPECT_EQ(std::count(logged.begin(), logged.end(), '\n'), 6) << logged;
+  auto keys = Keyring::Load("");  // the key the server runs with
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  const std::string pseudonym = keys->PseudonymHex(kPerson);
+  for (const std::string& want :
+       {std::string("\"user\":\"alice\",\"role\":\"caseworker\",\"endpoint\":\"query\",\"pseudonym\":\"") + pseudonym +
+            "\",\"asked\":\"2026\",\"status\":200}",
+        std::string("\"endpoint\":\"covered\",\"pseudonym\":\"") + pseudonym + "\",\"asked\":\"2026-03-01\"",
+        std::string("\"endpoint\":\"timeline\",\"pseudonym\":\"") + pseudonym + "\",\"asked\":\"2025..2027\"",
+        std::string("\"user\":\"taxbureau\",\"role\":\"feeder\",\"endpoint\":\"query\""),
+        std::string("\"endpoint\":\"grpc.Query\",\"pseudonym\":\"") + pseudonym + "\",\"asked\":\"2027\",\"status\":200}"}) {
+    EXPECT_NE(logged.find(want), std::string::npos) << want << "\n" << logged;
+  }
+  EXPECT_EQ(logged.find(kPerson), std::string::npos);
+  // The command line, beside the running server, lists the same.
+  Result beside = Enrol(absl::StrCat("access-log --id ", kPerson));
+  ASSERT_EQ(beside.exit_code, 0) << beside.err;
+  EXPECT_EQ(beside.out, logged);
+  EXPECT_EQ(Stop(), 0);
+  Result other = Enrol("access-log --id 110101198503039032");
+  EXPECT_NE(other.out.find("\"status\":404}"), std::string::npos) << other.out;
+  EXPECT_EQ(Enrol(absl::StrCat("access-log --pseudonym ", pseudonym)).out, logged);
+  EXPECT_EQ(Enrol("access-log --since 2999-01-01T00:00:00+08:00").out, "");
+  Result all = Enrol("access-log");
+  EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 7) << all.out;
+  EXPECT_EQ(Enrol("access-log --since yesterday").exit_code, 2);
+  // Encrypted at rest: neither the ID number nor a user name in its files.
+  for (const char* secret : {kPerson, "taxbureau"}) {
+    EXPECT_NE(std::system(absl::StrCat("grep -raq ", secret, " ", (dir_ / "data/access").string()).c_str()), 0)
+        << secret;
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #ifndef ENROL_TESTS_TESTUTIL_H_
 #define ENROL_TESTS_TESTUTIL_H_
 
+#include <openssl/evp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,7 +69,41 @@ class CliTest : public ::testing::Test {
   fs::path dir_;
 };
 
+#ifdef ENROL_SOURCE_DIR
+// The Kafka test brokers listen with SASL_SSL only (deploy/kafka/up.sh --secure):
+// the client settings of the Kafka user `role` (admin, ingest or worker), for
+// `enrol --kafka-config` or, with java, for Kafka's Java tools. They are in
+// ENROL_KAFKA_SECURE_DIR, default deploy/kafka/secure.
+inline std::string KafkaClientConfig(const std::string& role, bool java = false) {
+  const char* dir = std::getenv("ENROL_KAFKA_SECURE_DIR");
+  const std::string base = dir != nullptr && *dir != '\0' ? dir : ENROL_SOURCE_DIR "/deploy/kafka/secure";
+  return absl::StrCat(base, java ? "/java/" : "/", role, ".properties");
+}
+#endif
+
 inline constexpr char kPerson[] = "532501199001011239";
+
+// Users of `enrol serve --tokens` (cli/auth.h) for the tests, one a role.
+inline constexpr char kCaseworkerToken[] = "caseworker-alice-0123456789abcdef";
+inline constexpr char kAuditorToken[] = "auditor-bob-0123456789abcdef";
+inline constexpr char kFeederToken[] = "feeder-taxbureau-0123456789abcdef";
+
+inline std::string TestSha256Hex(const std::string& s) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(s.data(), s.size(), d, &n, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < n; ++i) absl::StrAppend(&hex, absl::Hex(d[i], absl::kZeroPad2));
+  return hex;
+}
+
+// A tokens file with the three users above: alice (caseworker), bob
+// (auditor), taxbureau (feeder).
+inline void WriteTokensFile(const fs::path& path) {
+  std::ofstream(path) << "# ROLE NAME SHA256HEX\ncaseworker alice " << TestSha256Hex(kCaseworkerToken)
+                      << "\nauditor bob " << TestSha256Hex(kAuditorToken) << "\nfeeder taxbureau "
+                      << TestSha256Hex(kFeederToken) << "\n";
+}
 
 inline std::string Pay(const std::string& rid, const std::string& id, int period, const std::string& paid_at,
                 const std::string& extra = "") {

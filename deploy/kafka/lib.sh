@@ -9,6 +9,8 @@
 #   ENROL_KAFKA_CONTROLLER_PORT   first controller port (default 19092)
 #   ENROL_KAFKA_TIMEOUT           seconds to wait for a node to serve   (default 120)
 #   ENROL_KAFKA_STOP_TIMEOUT      seconds between TERM and KILL         (default 30)
+#   ENROL_KAFKA_SECURE_DIR        CA, broker certificate, SCRAM passwords and client
+#                                 settings of up.sh --secure (default deploy/kafka/secure)
 #   KAFKA_HEAP_OPTS               broker heap (default -Xms128m -Xmx512m)
 #   KAFKA_JVM_PERFORMANCE_OPTS    broker GC flags (default: as kafka-run-class.sh)
 #   KAFKA_OPTS                    extra JVM flags for the broker
@@ -21,8 +23,11 @@ STATE_DIR="${ENROL_KAFKA_DIR:-/tmp/enrol-kafka}"
 STOP_TIMEOUT="${ENROL_KAFKA_STOP_TIMEOUT:-30}"
 START_TIMEOUT="${ENROL_KAFKA_TIMEOUT:-120}"
 MARKER=".enrol-kafka"          # present in every state dir this tooling created
+SECURE_DIR="${ENROL_KAFKA_SECURE_DIR:-$KAFKA_SCRIPT_DIR/secure}"
 # Set by load_cluster (from STATE_DIR/cluster.env) or by up.sh before write_cluster.
-NODES="" CLUSTER_ID="" BASE_PORT="" CTRL_BASE_PORT="" CLUSTER_VERSION=""
+# SECURE=1: only a SASL_SSL listener (up.sh --secure); SECRETS_ID: the secrets it was
+# formatted with (see ensure_secrets).
+NODES="" CLUSTER_ID="" BASE_PORT="" CTRL_BASE_PORT="" CLUSTER_VERSION="" SECURE=0 SECRETS_ID=""
 
 log() { echo "enrol-kafka: $*" >&2; }
 die() { echo "enrol-kafka: error: $*" >&2; exit 1; }
@@ -125,6 +130,8 @@ load_cluster() {
       BASE_PORT) BASE_PORT="$value" ;;
       CTRL_BASE_PORT) CTRL_BASE_PORT="$value" ;;
       KAFKA_VERSION) CLUSTER_VERSION="$value" ;;
+      SECURE) SECURE="$value" ;;
+      SECRETS_ID) SECRETS_ID="$value" ;;
     esac
   done <"$STATE_DIR/cluster.env"
   is_uint "$NODES" && is_uint "$BASE_PORT" && is_uint "$CTRL_BASE_PORT" && [[ -n "$CLUSTER_ID" ]] ||
@@ -140,6 +147,8 @@ CLUSTER_ID=$CLUSTER_ID
 BASE_PORT=$BASE_PORT
 CTRL_BASE_PORT=$CTRL_BASE_PORT
 KAFKA_VERSION=$KAFKA_VERSION
+SECURE=$SECURE
+SECRETS_ID=$SECRETS_ID
 EOF
   mv "$STATE_DIR/cluster.env.tmp" "$STATE_DIR/cluster.env"
 }
@@ -242,7 +251,9 @@ node_started() {
 # Broker ids present (registered and unfenced) in the cluster metadata, as seen through
 # the given bootstrap list; empty when the cluster does not answer.
 live_broker_ids() {
-  kafka_tool kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$1" 2>/dev/null |
+  local secure=()
+  [[ "$SECURE" != 1 ]] || secure=(--command-config "$SECURE_DIR/java/admin.properties")
+  kafka_tool kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$1" ${secure[@]+"${secure[@]}"} 2>/dev/null |
     sed -n 's/^[^ ]* (id: \([0-9]*\) rack:.*/\1/p' | sort -n | tr '\n' ' '
 }
 
@@ -343,4 +354,95 @@ stop_nodes() {
     rm -f "$(node_dir "$n")/kafka.pid"
     log "node $n stopped"
   done
+}
+
+# ---------------------------------------------------------------------------- secure (up.sh --secure)
+#
+# SECURE_DIR (0700, files 0600, gitignored) holds what ensure_secrets makes once with
+# openssl and every secure cluster reuses, so that the client settings stay valid across
+# down.sh / up.sh:
+#   secrets.env            random passwords: the SCRAM users admin, ingest and worker, the
+#                          controller listener's PLAIN user, the broker keystore
+#   ca.key ca.pem          a local CA
+#   broker.key broker.pem  the brokers' certificate (127.0.0.1, localhost), signed by the CA
+#   broker.p12             the brokers' keystore (PKCS#12)
+#   ROLE.properties        librdkafka client settings (enrol --kafka-config, kcat -F)
+#   java/ROLE.properties   the same for Kafka's Java tools (--command-config, ...)
+# ROLE: admin (super user: topics, ACLs), ingest, worker; their ACLs are in acls.sh.
+
+secret() { sed -n "s/^$1=//p" "$SECURE_DIR/secrets.env"; }
+
+# A fingerprint of the passwords, kept in cluster.env: a cluster formatted with other
+# secrets refuses every client.
+secrets_id() { sha256sum "$SECURE_DIR/secrets.env" | cut -c1-16; }
+
+# Makes SECURE_DIR's passwords, CA and certificate when missing; (re)writes the client
+# settings from them.
+ensure_secrets() {
+  command -v openssl >/dev/null 2>&1 || die "openssl not found (apt-get install -y openssl)"
+  local old_umask role password
+  old_umask="$(umask)"
+  umask 077
+  mkdir -p "$SECURE_DIR"
+  chmod 700 "$SECURE_DIR"
+  if [[ ! -f "$SECURE_DIR/.complete" ]]; then
+    local tmp="$SECURE_DIR/.new.$$"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    log "making a local CA, a broker certificate and SCRAM passwords in $SECURE_DIR"
+    for role in admin ingest worker controller keystore; do
+      echo "${role^^}_PASSWORD=$(openssl rand -hex 24)"
+    done >"$tmp/secrets.env"
+    if ! (
+      set -e
+      cd "$tmp"
+      openssl req -x509 -newkey rsa:2048 -sha256 -days 3650 -nodes -keyout ca.key -out ca.pem \
+        -subj "/CN=enrol-kafka local CA" -addext basicConstraints=critical,CA:TRUE \
+        -addext keyUsage=critical,keyCertSign,cRLSign
+      openssl req -newkey rsa:2048 -sha256 -nodes -keyout broker.key -out broker.csr -subj "/CN=127.0.0.1"
+      printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+        "extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" >broker.ext
+      openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
+        -extfile broker.ext -out broker.pem
+      openssl pkcs12 -export -name broker -inkey broker.key -in broker.pem -certfile ca.pem \
+        -passout "pass:$(sed -n 's/^KEYSTORE_PASSWORD=//p' secrets.env)" -out broker.p12
+      rm -f broker.csr broker.ext ca.srl
+    ) >"$tmp/openssl.log" 2>&1; then
+      cat "$tmp/openssl.log" >&2
+      rm -rf "$tmp"
+      umask "$old_umask"
+      die "openssl could not make the certificates (log above)"
+    fi
+    rm -f "$tmp/openssl.log"
+    mv "$tmp"/* "$SECURE_DIR"/
+    rmdir "$tmp"
+    : >"$SECURE_DIR/.complete"
+  fi
+  mkdir -p "$SECURE_DIR/java"
+  for role in admin ingest worker; do
+    password="$(secret "${role^^}_PASSWORD")"
+    # Written aside and renamed: a client reading them never sees half a file.
+    cat >"$SECURE_DIR/$role.properties.tmp" <<EOF
+# librdkafka settings of the Kafka user "$role" (deploy/kafka/up.sh --secure):
+#   enrol COMMAND --brokers 127.0.0.1:9092 --kafka-config $SECURE_DIR/$role.properties
+security.protocol=SASL_SSL
+sasl.mechanisms=SCRAM-SHA-512
+sasl.username=$role
+sasl.password=$password
+ssl.ca.location=$SECURE_DIR/ca.pem
+EOF
+    cat >"$SECURE_DIR/java/$role.properties.tmp" <<EOF
+# Kafka Java client settings of the user "$role" (--command-config, --producer.config, ...).
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$role" password="$password";
+ssl.truststore.type=PEM
+ssl.truststore.location=$SECURE_DIR/ca.pem
+EOF
+    mv "$SECURE_DIR/$role.properties.tmp" "$SECURE_DIR/$role.properties"
+    mv "$SECURE_DIR/java/$role.properties.tmp" "$SECURE_DIR/java/$role.properties"
+  done
+  chmod 600 "$SECURE_DIR"/*.* "$SECURE_DIR"/java/*
+  chmod 700 "$SECURE_DIR/java"
+  umask "$old_umask"
 }

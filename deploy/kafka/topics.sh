@@ -16,12 +16,13 @@
 # cluster, else 1. The bootstrap defaults to every node of that cluster, else
 # 127.0.0.1:9092. create is idempotent (--if-not-exists): existing topics are left as they
 # are. describe shows the enrol.* topics (add `-- --under-replicated-partitions` to see only
-# partitions whose ISR is short); list lists every topic.
+# partitions whose ISR is short); list lists every topic. On a secure cluster (up.sh
+# --secure) it runs as the admin user (deploy/kafka/secure/java/admin.properties).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 EVENTS_TOPIC=enrol.events
 OTHER_TOPICS=(enrol.deadletters enrol.raw.tax enrol.raw.civil enrol.raw.registry enrol.raw.claims)
@@ -69,8 +70,10 @@ if ((replication >= 3)); then min_isr=2; else min_isr=1; fi
 
 ensure_jars
 
+secure=()
+[[ "$SECURE" != 1 ]] || secure=(--command-config "$SECURE_DIR/java/admin.properties")
 topic_command() {
-  kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" "$@"
+  kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" ${secure[@]+"${secure[@]}"} "$@"
 }
 
 case "$action" in

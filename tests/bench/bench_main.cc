@@ -26,6 +26,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_format.h"
+#include "common/keyring.h"
 #include "projections/query_service.h"
 
 ABSL_FLAG(std::string, enrol, "build/enrol", "the enrol program");
@@ -144,7 +145,13 @@ int main(int argc, char** argv) {
     if (absl::GetFlag(FLAGS_year) == 0) absl::SetFlag(&FLAGS_year, max_year);
   }
   auto profiles = enrol::ProfileSet::Builtin();
-  auto service = enrol::QueryService::Open(data, &*profiles);
+  // The store's key, as the enrol commands find it (ENROL_KEY_FILE, else ~/.config/enrol/master.key).
+  auto keys = enrol::Keyring::Load("");
+  if (!keys.ok()) {
+    std::cerr << keys.status() << "\n";
+    return 1;
+  }
+  auto service = enrol::QueryService::Open(data, &*profiles, &*keys);
   if (!service.ok()) {
     std::cerr << service.status() << "\n";
     return 1;

@@ -20,7 +20,7 @@ now() { date +%s.%N; }
 t0=$(now); "$enrol" ingest --data-dir "$work/cli" --source tax "$work/pop/tax.jsonl" >/dev/null; t1=$(now)
 cli_rate=$(python3 -c "print(round($records/($t1-$t0)))")
 
-"$enrol" serve --data-dir "$work/srv" --listen 127.0.0.1:$port --grpc-listen 127.0.0.1:$((port + 1)) --max-body 4000000000 \
+"$enrol" serve --no-auth --data-dir "$work/srv" --listen 127.0.0.1:$port --grpc-listen 127.0.0.1:$((port + 1)) --max-body 4000000000 \
   2>"$work/serve.err" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
