@@ -94,6 +94,7 @@ struct Flags {
   std::string tls_client_ca;
   std::string tokens;
   bool no_auth = false;
+  bool insecure_plaintext = false;
   bool hash_token = false;
   std::string since;
   std::string pseudonym;
@@ -527,6 +528,7 @@ int Serve() {
   o.tls_client_ca = g.tls_client_ca;
   o.tokens_file = g.tokens;
   o.no_auth = g.no_auth;
+  o.insecure_plaintext = g.insecure_plaintext;
   auto server = Server::Open(o, &*profiles);
   if (!server.ok()) return Fail(server.status());
   auto port = (*server)->Bind();
@@ -642,6 +644,25 @@ absl::StatusOr<int64_t> CopyLog(EmbeddedLog* from, EmbeddedLog* to, absl::Time* 
   return copied;
 }
 
+// The access log of `from` (when there is one) into `to`, under `keys`:
+// every record as it is, so the trail of reads survives a rotation.
+absl::Status CopyAccessLog(const std::string& from, const std::string& to, const Keyring* keys) {
+  std::error_code ec;
+  if (!std::filesystem::exists(from + "/CURRENT", ec)) return absl::OkStatus();
+  auto old_access = AccessLog::Open(from, g_keys, /*read_only=*/true);
+  if (!old_access.ok()) return old_access.status();
+  auto new_access = AccessLog::Open(to, keys, /*read_only=*/false);
+  if (!new_access.ok()) return new_access.status();
+  absl::Status copied;
+  auto s = (*old_access)->ForEach(AccessFilter{}, [&](const AccessRecord& r) {
+    copied = (*new_access)->Copy(r);
+    return copied.ok();
+  });
+  if (!s.ok()) return s;
+  if (!copied.ok()) return copied;
+  return (*new_access)->Close();
+}
+
 // Key rotation: the embedded store copied into a new data directory under a
 // new key (the old one is left as it is), then its projection rebuilt. The
 // digest printed equals the old store's: it does not depend on the key.
@@ -670,6 +691,7 @@ int Rekey() {
   if (!copied.ok()) return Fail(copied.status());
   new_log->reset();
   old_log->reset();
+  if (auto s = CopyAccessLog(g.data_dir + "/access", g.rekey_to + "/access", &*new_keys); !s.ok()) return Fail(s);
   g.data_dir = g.rekey_to;
   g_keys = &*new_keys;
   return Replay();
@@ -814,6 +836,8 @@ int main(int argc, char** argv) {
   serve->add_option("--tokens", g.tokens, "bearer tokens file: ROLE NAME SHA256HEX a line (roles: caseworker, "
                                           "auditor, feeder)");
   serve->add_flag("--no-auth", g.no_auth, "no authentication: only with loopback listeners");
+  serve->add_flag("--insecure-plaintext", g.insecure_plaintext,
+                  "plain HTTP/gRPC off loopback (behind a proxy that terminates TLS); refused otherwise");
   serve->add_flag("--hash-token", g.hash_token, "print the SHA-256 of the token on stdin (a --tokens line), exit");
 
   const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
@@ -835,7 +859,13 @@ int main(int argc, char** argv) {
   }
   std::optional<enrol::Keyring> keyring;
   if (!topics->parsed() && !g.hash_token) {  // the commands on data
-    auto k = enrol::Keyring::Load(g.key_file);
+    // An encrypted store already here: its key is missing, not to be made.
+    std::string store;
+    for (const char* part : {"/log/KEY-ID", "/state/KEY-ID", "/access/KEY-ID"}) {
+      std::error_code ec;
+      if (store.empty() && std::filesystem::exists(g.data_dir + part, ec)) store = g.data_dir;
+    }
+    auto k = enrol::Keyring::Load(g.key_file, store);
     if (!k.ok()) {
       std::cerr << "enrol: " << k.status().message() << "\n";
       return enrol::kExitError;

@@ -241,6 +241,9 @@ struct Server::Impl {
   void LogRead(const Principal& who, const std::string& endpoint, const std::string& id, const std::string& asked,
                int status);
   void Count(const std::string& endpoint, int status, double seconds);
+  Reply Guarded(std::optional<Role> need, const std::function<Reply(const httplib::Request&)>& fn,
+                const httplib::Request& req);
+  void LogBulkRead(const httplib::Request& req, const std::string& endpoint, int status);
 
   absl::StatusOr<std::optional<v1::PersonYear>> QueryCmd(const std::string& id, int year, const std::string& as_of);
   absl::StatusOr<std::optional<v1::Coverage>> CoveredCmd(const std::string& id, const std::string& date,
@@ -371,6 +374,40 @@ void Server::Impl::LogRead(const Principal& who, const std::string& endpoint, co
   access->Append(std::move(r));
 }
 
+// The answer of an admitted request: 503 for a person read while the access
+// log cannot be written (no unlogged reads), 500 should the handler throw (the
+// read is still logged).
+Reply Server::Impl::Guarded(std::optional<Role> need, const std::function<Reply(const httplib::Request&)>& fn,
+                            const httplib::Request& req) {
+  if (need == Role::kCaseworker) {
+    if (absl::Status h = access->Health(); !h.ok()) return Error(503, std::string(h.message()));
+  }
+  try {
+    return fn(req);
+  } catch (const std::exception& e) {
+    return Error(500, absl::StrCat("internal error: ", e.what()));
+  }
+}
+
+// One record for an auditor's bulk read (rejects, audit, the access log): the
+// parameters asked, and the pseudonym of an `id` filter (never the ID).
+void Server::Impl::LogBulkRead(const httplib::Request& req, const std::string& endpoint, int status) {
+  auto who = Who(req);
+  if (!who.ok()) return;
+  AccessRecord r;
+  r.user = who->name;
+  r.role = RoleName(who->role);
+  r.endpoint = endpoint;
+  const std::string id = req.get_param_value("id");
+  const Keyring& keys = options.keys != nullptr ? *options.keys : *pseudonym_keys;
+  if (!id.empty()) r.pseudonym = keys.PseudonymHex(absl::AsciiStrToUpper(id));
+  for (const char* p : {"source", "year", "since", "pseudonym"}) {
+    if (req.has_param(p)) absl::StrAppend(&r.asked, r.asked.empty() ? "" : "&", p, "=", req.get_param_value(p));
+  }
+  r.status = status;
+  access->Append(std::move(r));
+}
+
 httplib::Server::Handler Server::Impl::Timed(const std::string& endpoint, std::optional<Role> need,
                                              std::function<Reply(const httplib::Request&)> fn) {
   return [this, endpoint, need, fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
@@ -378,7 +415,7 @@ httplib::Server::Handler Server::Impl::Timed(const std::string& endpoint, std::o
     absl::StatusOr<Principal> who = need ? Who(req) : Principal{};
     const absl::Status allowed = !who.ok() ? who.status() : need ? Authenticator::Authorize(*who, *need)
                                                                  : absl::OkStatus();
-    Reply r = allowed.ok() ? fn(req) : Denied(allowed);
+    Reply r = !allowed.ok() ? Denied(allowed) : Guarded(need, fn, req);
     if (need == Role::kCaseworker && who.ok()) {
       LogRead(*who, endpoint, req.matches[1],
               Asked(endpoint, req.get_param_value("year"), req.get_param_value("date"), req.get_param_value("from"),
@@ -605,6 +642,7 @@ void Server::Impl::LinesRoute(const std::string& path, const std::string& endpoi
     } else {
       const absl::Status s = fn(req, &body);  // before body is moved
       Lines(s, std::move(body), res);
+      LogBulkRead(req, endpoint, res.status);
     }
     Count(endpoint, res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   });
@@ -844,6 +882,7 @@ class GrpcLedger final : public v1::Ledger::Service {
     const auto start = std::chrono::steady_clock::now();
     Principal who;
     grpc::Status s = Admit(ctx, Role::kCaseworker, &who);
+    if (s.ok()) s = ToGrpc(impl_->access->Health());  // no unlogged reads
     if (s.ok()) {
       const absl::StatusOr<std::optional<T>> a = fn();
       s = !a.ok() ? ToGrpc(a.status()) : !*a ? grpc::Status(grpc::StatusCode::NOT_FOUND, "not_found") : grpc::Status::OK;
@@ -926,9 +965,14 @@ absl::Status Server::Impl::CheckAuth() {
   if (options.no_auth) {
     std::fprintf(stderr,
                  "enrol serve: warning: --no-auth: whoever can connect to this machine may read and feed the ledger\n");
-  } else if (!tls.enabled() && !loopback && auth->takes_tokens()) {
-    std::fprintf(stderr,
-                 "enrol serve: warning: bearer tokens cross the network in clear: add --tls-cert and --tls-key\n");
+  } else if (!tls.enabled() && !loopback) {
+    if (!options.insecure_plaintext) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--listen ", options.listen, " --grpc-listen ", options.grpc_listen,
+          ": ID numbers and tokens would cross the network in clear: add --tls-cert and --tls-key (or, behind a "
+          "proxy that terminates TLS, --insecure-plaintext)"));
+    }
+    std::fprintf(stderr, "enrol serve: warning: --insecure-plaintext: ID numbers and tokens cross the network in clear\n");
   }
   if (options.keys == nullptr) {  // pseudonyms of this run only (the command line always passes a key)
     auto k = Keyring::Generate();

@@ -54,6 +54,9 @@ struct ServeOptions {
   // The master key: encrypts the store, pseudonymizes person keys and Kafka
   // payloads (common/keyring.h). Not owned; must outlive the server.
   const Keyring* keys = nullptr;
+  // Plain HTTP and gRPC on a listener other than loopback (behind a proxy that
+  // terminates TLS); refused otherwise.
+  bool insecure_plaintext = false;
   // TLS for both fronts from PEM files (cli/auth.h); empty: plain HTTP and gRPC.
   std::string tls_cert;
   std::string tls_key;

@@ -118,7 +118,7 @@ absl::Status Keyring::WriteNew(const std::string& path) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Keyring> Keyring::Load(const std::string& explicit_path) {
+absl::StatusOr<Keyring> Keyring::Load(const std::string& explicit_path, const std::string& existing_store) {
   const std::string path = ResolvePath(explicit_path);
   const bool is_default = explicit_path.empty() && path == HomeConfigDir() + "/enrol/master.key";
   struct stat st;
@@ -128,6 +128,10 @@ absl::StatusOr<Keyring> Keyring::Load(const std::string& explicit_path) {
                                               " does not exist (make one with `openssl rand -hex 32 > ", path,
                                               " && chmod 600 ", path, "`, or omit --key-file and ENROL_KEY_FILE "
                                               "to use ~/.config/enrol/master.key)"));
+    }
+    if (!existing_store.empty()) {
+      return absl::NotFoundError(absl::StrCat("no key at ", path, ", and ", existing_store,
+                                              " is encrypted under a key: pass it with --key-file or ENROL_KEY_FILE"));
     }
     absl::Status s = CreateDefaultKey(path);
     if (!s.ok()) return s;
@@ -164,7 +168,11 @@ std::string Seal(const std::string& key, std::string_view plaintext, std::string
   std::string out(1 + kNonceBytes + plaintext.size() + kTagBytes, '\0');
   out[0] = static_cast<char>(kSealVersion);
   char* nonce = out.data() + 1;
-  RAND_bytes(U(nonce), kNonceBytes);
+  if (RAND_bytes(U(nonce), kNonceBytes) != 1) {
+    // A repeated GCM nonce gives the key away: never seal without a fresh one.
+    std::fprintf(stderr, "enrol: the system's random source failed; stopping\n");
+    std::abort();
+  }
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr);

@@ -35,7 +35,9 @@ class Keyring {
   // stderr. The file holds the key as 64 hex digits (`openssl rand -hex 32`).
   // kNotFound for a named file that does not exist, kInvalidArgument for one
   // that is not a key, kPermissionDenied for one that others may read.
-  static absl::StatusOr<Keyring> Load(const std::string& explicit_path);
+  // `existing_store` names a store already encrypted under some key: then a
+  // missing default key is kNotFound, not made (a new key could not read it).
+  static absl::StatusOr<Keyring> Load(const std::string& explicit_path, const std::string& existing_store = "");
   // The key file Load would use.
   static std::string ResolvePath(const std::string& explicit_path);
   // From the 32 key bytes (tests, `enrol rekey`).

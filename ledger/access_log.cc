@@ -134,6 +134,7 @@ struct AccessLog::Impl {
   bool stopping ABSL_GUARDED_BY(mu) = false;
   absl::Mutex write_mu;  // one write to RocksDB at a time
   absl::Status error ABSL_GUARDED_BY(write_mu);
+  absl::Status last ABSL_GUARDED_BY(write_mu);  // of the last write
   std::thread flusher;
 
   absl::Status Write();
@@ -163,6 +164,7 @@ absl::Status AccessLog::Impl::Write() {
   rocksdb::WriteBatch b;
   for (const auto& [k, v] : batch) b.Put(k, v);
   absl::Status s = FromRocks(db->Write(wo, &b), "write access log");
+  last = s;
   if (!s.ok()) {
     absl::MutexLock lock(&mu);  // kept for the next round
     queue.insert(queue.begin(), batch.begin(), batch.end());
@@ -228,6 +230,21 @@ void AccessLog::Append(AccessRecord r) {
 absl::Status AccessLog::Flush() {
   if (impl_->read_only) return absl::OkStatus();
   return impl_->Write();
+}
+
+absl::Status AccessLog::Health() {
+  absl::MutexLock w(&impl_->write_mu);
+  if (impl_->last.ok()) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("the access log cannot be written (", impl_->last.message(),
+                                             "); person reads are refused until it can"));
+}
+
+absl::Status AccessLog::Copy(const AccessRecord& r) {
+  if (impl_->read_only) return absl::FailedPreconditionError("access log opened read-only");
+  absl::MutexLock w(&impl_->write_mu);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(impl_->db->Put(wo, Key(r.micros, r.sequence), Encode(r)), "copy access log");
 }
 
 absl::Status AccessLog::Close() {

@@ -2,7 +2,10 @@
 // `enrol serve` answers (query, covered, explain, timeline; HTTP and gRPC;
 // 404s and 403s included): who asked (user and role), when, which endpoint,
 // the person's pseudonym (Keyring::PseudonymHex of the ID number; never the
-// ID number itself), what was asked (year, date or range) and the status.
+// ID number itself), what was asked (year, date or range) and the status;
+// and of each auditor's bulk read (rejects, audit, this log: the parameters,
+// and the pseudonym of an id filter). While a write fails, Health() says so
+// and the server refuses person reads.
 //
 // Its own RocksDB under DATA_DIR/access, encrypted like the other stores when
 // a keyring is given. Key 'A' + u64be Unix microseconds + u64be sequence;
@@ -74,6 +77,13 @@ class AccessLog {
   void Append(AccessRecord r);
   // Writes what is queued now, synced.
   absl::Status Flush();
+  // kUnavailable while the last write failed (the disk is full, say): the
+  // server then refuses person reads rather than answer unlogged ones. OK
+  // again once a write succeeds.
+  absl::Status Health();
+  // Writes a record of another log as it is (its time and sequence), synced:
+  // for `enrol rekey`.
+  absl::Status Copy(const AccessRecord& r);
   // Stops the thread, writes what is queued and syncs; the first write error
   // seen since Open, if any. Idempotent.
   absl::Status Close();

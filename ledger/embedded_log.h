@@ -69,6 +69,8 @@ class EmbeddedLog final : public Log, public DeadLetterStore {
   // of the log it reflects, so a log removed, recreated or restored under it
   // is noticed (StateStore::CheckLog).
   const std::string& id() const { return id_; }
+  // The keys the log was opened with (null: none): its persons' partitions.
+  const Keyring* keys() const { return options_.keys; }
 
   // Writes the memtables to table files, so that the next open (a query, say)
   // does not replay the write-ahead log. Appends are durable without it.

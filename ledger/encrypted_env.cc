@@ -1,7 +1,11 @@
 #include "ledger/encrypted_env.h"
 
+#include <fcntl.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstring>
 #include <filesystem>
@@ -138,15 +142,26 @@ absl::Status CheckStoreKey(const std::string& dir, const Keyring* keys, bool cre
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
   ::chmod(dir.c_str(), 0700);
-  const std::string tmp = key_file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << keys->key_id() << "\n";
-    if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  // Written whole and synced under a private name, then linked into place:
+  // of two first opens at once (under different keys, say) one makes KEY-ID
+  // and the other is checked against it.
+  const std::string tmp = absl::StrCat(key_file, ".", ::getpid(), ".tmp");
+  const std::string text = keys->key_id() + "\n";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const bool written = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                       ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  const int linked = written ? ::link(tmp.c_str(), key_file.c_str()) : -1;
+  const int err = errno;
+  ::unlink(tmp.c_str());
+  if (!written) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  if (linked != 0 && err == EEXIST) return CheckStoreKey(dir, keys, /*create=*/false);
+  if (linked != 0) return absl::UnavailableError(absl::StrCat("cannot write ", key_file, ": ", std::strerror(err)));
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
   }
-  ::chmod(tmp.c_str(), 0600);
-  std::filesystem::rename(tmp, key_file, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot write ", key_file, ": ", ec.message()));
   return absl::OkStatus();
 }
 

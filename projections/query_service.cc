@@ -96,7 +96,7 @@ absl::StatusOr<QueryService::Person> QueryService::Load(const std::string& id,
       }
     }
   }
-  Partition p{log_ != nullptr ? PersonPartition(state_ != nullptr ? state_->keys() : nullptr, id, log_->partitions()) : 0};
+  Partition p{log_ != nullptr ? PersonPartition(log_->keys(), id, log_->partitions()) : 0};
   Offset applied{0};
   if (state_ != nullptr) {
     // The offset first: should a projector commit in between, the record is

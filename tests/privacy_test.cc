@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <map>
-#include <regex>
 #include <set>
 
 #include "absl/time/clock.h"
@@ -47,11 +46,17 @@ class PrivacyTest : public CliTest {
 
 std::set<std::string> SampleIds() {
   std::set<std::string> ids;
-  const std::regex id("[1-9][0-9]{16}[0-9X]");
+  // Every run of 17 digits and a digit or X that stands alone: an ID number.
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
   for (const char* feed : {"tax.jsonl", "civil.jsonl", "registry.csv", "claims.jsonl"}) {
     const std::string text = Slurp(fs::path(ENROL_SOURCE_DIR) / "data/sample" / feed);
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), id); it != std::sregex_iterator(); ++it) {
-      ids.insert(it->str());
+    for (size_t i = 0; i + 18 <= text.size(); ++i) {
+      if (i > 0 && digit(text[i - 1])) continue;
+      size_t n = 0;
+      while (n < 17 && digit(text[i + n])) ++n;
+      if (n < 17 || !(digit(text[i + 17]) || text[i + 17] == 'X')) continue;
+      if (i + 18 < text.size() && digit(text[i + 18])) continue;
+      ids.insert(text.substr(i, 18));
     }
   }
   return ids;
@@ -129,6 +134,18 @@ TEST_F(PrivacyTest, TheDefaultKeyIsMadeOnFirstUseOutsideTheDataDirectory) {
   EXPECT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(second.err.find("created"), std::string::npos);
   ::unsetenv("XDG_CONFIG_HOME");
+}
+
+TEST_F(PrivacyTest, NoNewDefaultKeyIsMadeForAStoreThatHasOne) {
+  Write("t.jsonl", Pay("T1", kPerson, 2026, "2025-10-12T09:30:00+08:00"));
+  ASSERT_EQ(Enrol("ingest --source tax t.jsonl").exit_code, 0);
+  ::unsetenv("ENROL_KEY_FILE");
+  ::setenv("XDG_CONFIG_HOME", (dir_ / "config").c_str(), 1);
+  Result r = Enrol("query --id 532501199001011239 --year 2026");
+  ::unsetenv("XDG_CONFIG_HOME");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is encrypted under a key: pass it with --key-file"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "config/enrol/master.key"));
 }
 
 TEST_F(PrivacyTest, RekeyCopiesTheStoreUnderANewKeyWithTheSameAnswers) {

@@ -212,6 +212,9 @@ else
   rm -rf "$STATE_DIR"/node-*          # leftovers of an interrupted up.sh
   CLUSTER_ID="$(new_cluster_id)"
   mkdir -p "$STATE_DIR"
+  # A secure cluster's server.properties hold the admin's and the controller's
+  # passwords: the state directory is the owner's alone.
+  if ((SECURE)); then umask 077; chmod 700 "$STATE_DIR"; fi
   : >"$STATE_DIR/$MARKER"             # ours from now on: down.sh may delete it
   cp "$KAFKA_SCRIPT_DIR/log4j.properties" "$STATE_DIR/log4j.properties"
   log "new $NODES-node KRaft cluster $CLUSTER_ID (Kafka $KAFKA_VERSION$( ((SECURE)) && echo ", SASL_SSL only")) in $STATE_DIR"
