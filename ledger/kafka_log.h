@@ -1,5 +1,6 @@
-// KafkaLog: the log on Apache Kafka. Events go to one topic keyed by person
-// (partition = Kafka's murmur2 of the ID number, as in the embedded log), each
+// KafkaLog: the log on Apache Kafka. Events go to one topic keyed by the
+// person's pseudonym (partition = Kafka's murmur2 of it, as in the embedded
+// log), sealed (AES-256-GCM) when keys are given, each
 // acknowledged by all in-sync replicas (acks=all) through an idempotent
 // producer; dead letters go to their own topic. Topic names and settings are
 // in deploy/kafka/README.md.

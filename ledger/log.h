@@ -1,7 +1,8 @@
 // The append-only log of the ledger: the one record of every fact. Two
 // implementations sit behind this interface: EmbeddedLog (RocksDB, one
 // machine) and the Kafka log. Events are partitioned by person (Kafka's
-// murmur2 of the ID number), so one person's events are totally ordered.
+// murmur2 of the person's pseudonym, common/keyring.h), so one person's
+// events are totally ordered.
 //
 // Implementations are thread-safe unless they say otherwise.
 #ifndef ENROL_LEDGER_LOG_H_
