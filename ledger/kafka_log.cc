@@ -84,24 +84,24 @@ std::string EventMessageKey(const Keyring* keys, const std::string& id_number) {
   return keys != nullptr ? keys->Pseudonym(id_number) : id_number;
 }
 
-absl::Status DecodeEventMessage(const Keyring* keys, RdKafka::Message& m, v1::Event* event) {
-  auto plain = OpenValue(keys, m, "event");
+// Opens and parses one message of the events or the dead-letter topic.
+template <typename Message>
+absl::Status DecodeMessage(const Keyring* keys, RdKafka::Message& m, const char* what, Message* out) {
+  auto plain = OpenValue(keys, m, what);
   if (!plain.ok()) return plain.status();
-  if (!event->ParseFromString(*plain)) {
+  if (!out->ParseFromString(*plain)) {
     return absl::DataLossError(
-        absl::StrCat("event at partition ", m.partition(), " offset ", m.offset(), " does not parse"));
+        absl::StrCat(what, " at partition ", m.partition(), " offset ", m.offset(), " does not parse"));
   }
   return absl::OkStatus();
 }
 
+absl::Status DecodeEventMessage(const Keyring* keys, RdKafka::Message& m, v1::Event* event) {
+  return DecodeMessage(keys, m, "event", event);
+}
+
 absl::Status DecodeDeadLetterMessage(const Keyring* keys, RdKafka::Message& m, v1::DeadLetter* letter) {
-  auto plain = OpenValue(keys, m, "dead letter");
-  if (!plain.ok()) return plain.status();
-  if (!letter->ParseFromString(*plain)) {
-    return absl::DataLossError(
-        absl::StrCat("dead letter at partition ", m.partition(), " offset ", m.offset(), " does not parse"));
-  }
-  return absl::OkStatus();
+  return DecodeMessage(keys, m, "dead letter", letter);
 }
 
 // Collects delivery reports: (partition, offset) or an error per message.
