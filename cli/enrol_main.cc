@@ -8,7 +8,7 @@
 //   enrol digest                       (the live projection's digest)
 //   enrol audit [--year Y]
 //   enrol serve [--listen HOST:PORT] [--grpc-listen HOST:PORT] [--brokers B --group G]
-//   enrol project|stream|topics --brokers B ...   (Kafka)
+//   enrol project|stream|stage|topics --brokers B ...   (Kafka)
 //
 // --data-dir DIR (default ./enrol-data) selects the embedded store, --brokers
 // Kafka. Every command has --help (exit 0); a usage error exits 2; --version.
@@ -45,6 +45,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "ledger/content_hash.h"
 #include "consumers/kafka_workers.h"
+#include "consumers/stage.h"
 #include "ledger/access_log.h"
 #include "ledger/embedded_log.h"
 #include "ledger/kafka_log.h"
@@ -98,6 +99,7 @@ struct Flags {
   bool hash_token = false;
   std::string since;
   std::string pseudonym;
+  std::string state_dir;  // stage: its dedupe index (default DATA_DIR/stage)
 };
 Flags g;
 // The master key (common/keyring.h): loaded in main for every command on data.
@@ -152,6 +154,8 @@ absl::StatusOr<std::unique_ptr<KafkaLog>> OpenKafka() {
   o.brokers = g.brokers;
   o.events_topic = Topic("events");
   o.dead_letter_topic = Topic("deadletters");
+  o.incoming_topic = Topic("incoming");
+  o.receipts_topic = Topic("receipts");
   o.kafka_config = g_kafka_config;
   o.keys = g_keys;
   return KafkaLog::Open(o);
@@ -198,16 +202,26 @@ int Ingest(const std::vector<std::string>& files) {
   auto profiles = LoadProfiles();
   if (!profiles.ok()) return Fail(profiles.status());
   if (UseKafka()) {
-    // Appends through an idempotent producer with acks=all; the counts are
-    // what the brokers acknowledged. Projection is the workers' (enrol project).
+    // Forwards the valid records to the stage (enrol stage), which appends
+    // them exactly once; the counts are its receipts'. Projection is the
+    // workers' (enrol project).
     auto kafka = OpenKafka();
     if (!kafka.ok()) return Fail(kafka.status());
     Progress progress("ingest: records");
     IngestOptions options;
+    options.forward = [&](std::vector<v1::Event>& events, const std::vector<std::string>& texts) {
+      return (*kafka)->Forward(events, texts);
+    };
     options.progress = [&](const IngestCounts& c) { progress.Show(c.records()); };
     auto counts = IngestFiles(kafka->get(), kafka->get(), source, files, *profiles, options);
     progress.Done();
     if (!counts.ok()) return Fail(counts.status());
+    auto receipt = (*kafka)->AwaitReceipts();
+    if (!receipt.ok()) return Fail(receipt.status());
+    counts->forwarded = 0;
+    counts->accepted += receipt->accepted();
+    counts->duplicates += receipt->duplicates();
+    counts->rejected += receipt->rejected();
     std::printf("%s\n", CountsJson(*counts).c_str());
     return 0;
   }
@@ -407,6 +421,29 @@ int Stream() {
   std::printf("{\"accepted\":%lld,\"duplicates\":%lld,\"rejected\":%lld}\n",
               static_cast<long long>(counts->accepted), static_cast<long long>(counts->duplicates),
               static_cast<long long>(counts->rejected));
+  return 0;
+}
+
+int Stage() {
+  if (!UseKafka()) return Usage("stage: --brokers is required");
+  CatchSignals();
+  Progress progress("stage: records");
+  StageOptions o;
+  o.brokers = g.brokers;
+  if (!g.group.empty()) o.group = g.group;
+  o.topics = g.topics;
+  o.state_dir = g.state_dir.empty() ? g.data_dir + "/stage" : g.state_dir;
+  o.kafka_config = g_kafka_config;
+  o.keys = g_keys;
+  o.until_caught_up = g.until_caught_up;
+  o.stop = [] { return g_stop.load(); };
+  o.progress = [&](int64_t n) { progress.Show(n); };
+  auto counts = RunStage(o);
+  progress.Done();
+  if (!counts.ok()) return Fail(counts.status());
+  std::printf("{\"records\":%lld,\"accepted\":%lld,\"duplicates\":%lld,\"rejected\":%lld}\n",
+              static_cast<long long>(counts->records), static_cast<long long>(counts->accepted),
+              static_cast<long long>(counts->duplicates), static_cast<long long>(counts->rejected));
   return 0;
 }
 
@@ -724,7 +761,7 @@ void Kafka(CLI::App* c, bool group) {
   c->add_option("--kafka-config", g.kafka_config,
                 "librdkafka properties file (key=value lines: TLS, SASL, ...) for every Kafka client "
                 "(default: $ENROL_KAFKA_CONFIG)");
-  c->add_option("--topics", g.topics, "Kafka topic prefix: PREFIX.events, .deadletters, .raw.<feed>, .owners")
+  c->add_option("--topics", g.topics, "Kafka topic prefix: PREFIX.events, .incoming, .receipts, .deadletters, .raw.<feed>, .owners")
       ->capture_default_str();
   if (group) c->add_option("--group", g.group, "Kafka consumer group");
 }
@@ -808,6 +845,14 @@ int main(int argc, char** argv) {
   stream->add_option("--source", g.source, "feed: tax, civil, registry or claims");
   stream->add_flag("--until-caught-up", g.until_caught_up,
                    "exit once everything up to the high-water marks seen at start is applied");
+  CLI::App* stage = app.add_subcommand(
+      "stage", "Kafka: appends forwarded records exactly once (--brokers; group enrol-stage)");
+  enrol::Store(stage);
+  enrol::Kafka(stage, true);
+  stage->add_option("--state-dir", g.state_dir, "its dedupe index, rebuilt from the events topic when missing "
+                                                "(default: DATA_DIR/stage)");
+  stage->add_flag("--until-caught-up", g.until_caught_up,
+                  "exit once the incoming records up to the high-water marks seen at start are appended");
   CLI::App* topics = app.add_subcommand("topics", "create the Kafka topics (--brokers)");
   enrol::Kafka(topics, false);
   topics->add_option("--partitions", g.partitions, "partitions of the events topic")->capture_default_str();
@@ -880,6 +925,7 @@ int main(int argc, char** argv) {
   if (audit->parsed()) return enrol::AuditCommand();
   if (project->parsed()) return enrol::Project();
   if (stream->parsed()) return enrol::Stream();
+  if (stage->parsed()) return enrol::Stage();
   if (topics->parsed()) return enrol::Topics();
   if (rejects->parsed()) return enrol::Rejects();
   if (replay->parsed()) return enrol::Replay();

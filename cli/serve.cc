@@ -289,6 +289,8 @@ absl::Status Server::Impl::OpenKafka() {
   ko.keys = options.keys;
   ko.events_topic = options.topics + ".events";
   ko.dead_letter_topic = options.topics + ".deadletters";
+  ko.incoming_topic = options.topics + ".incoming";
+  ko.receipts_topic = options.topics + ".receipts";
   ko.kafka_config = options.kafka_config;
   auto k = KafkaLog::Open(ko);
   if (!k.ok()) return k.status();
@@ -500,8 +502,23 @@ absl::StatusOr<IngestCounts> Server::Impl::IngestCmd(const std::string& name, co
     absl::MutexLock lock(&ingest_mu);
     IngestOptions o;
     if (kafka_mode()) {
-      // Appended to the events topic; the workers of the group project it.
+      // Forwarded to the stage (enrol stage), which appends exactly once and
+      // receipts; the workers of the group project the events.
+      o.forward = [this](std::vector<v1::Event>& events, const std::vector<std::string>& texts) {
+        return kafka->Forward(events, texts);
+      };
       counts = IngestReaders(kafka.get(), kafka.get(), source, std::move(readers), *profiles, o);
+      if (counts.ok()) {
+        auto receipt = kafka->AwaitReceipts();
+        if (!receipt.ok()) {
+          counts = receipt.status();
+        } else {
+          counts->forwarded = 0;
+          counts->accepted += receipt->accepted();
+          counts->duplicates += receipt->duplicates();
+          counts->rejected += receipt->rejected();
+        }
+      }
     } else {
       o.project = [this](std::vector<LogEntry>& entries) { return projector->ApplyAppended(log.get(), entries); };
       counts = IngestReaders(log.get(), log.get(), source, std::move(readers), *profiles, o);

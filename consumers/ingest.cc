@@ -104,6 +104,21 @@ v1::DeadLetter RejectedRecord(v1::Source source, const RawRecord& r, const std::
   return d;
 }
 
+v1::DeadLetter ConflictLetter(const v1::Event& e, const std::string& text, Partition partition, Offset offset) {
+  v1::DeadLetter d;
+  d.set_source(e.source());
+  d.set_file(e.origin().file());
+  d.set_line(e.origin().line());
+  d.set_record_id(e.record_id());
+  d.set_id_number(e.person());
+  d.set_record(text);
+  d.set_year(e.business_date() / 10000);
+  d.set_reason(absl::StrCat("record_id: conflicting duplicate: ", e.record_id(),
+                            " was ingested before with different content (partition ", partition.value,
+                            ", offset ", offset.value, ")"));
+  return d;
+}
+
 namespace {
 
 absl::Status ReadAll(v1::Source source, std::vector<std::unique_ptr<FeedReader>>& readers,
@@ -193,30 +208,22 @@ absl::StatusOr<IngestCounts> IngestReaders(Log* log, DeadLetterStore* dead, v1::
       break;
     }
     results.clear();
-    if (!batch->events.empty()) {
+    if (!batch->events.empty() && options.forward) {
+      result = options.forward(batch->events, batch->texts);
+      if (!result.ok()) break;
+      counts.forwarded += static_cast<int64_t>(batch->events.size());
+    } else if (!batch->events.empty()) {
       result = log->Append(batch->events, &results);
       if (!result.ok()) break;
       for (size_t i = 0; i < results.size(); ++i) {
         switch (results[i].kind) {
           case AppendResult::Kind::kAppended: ++counts.accepted; break;
           case AppendResult::Kind::kDuplicate: ++counts.duplicates; break;
-          case AppendResult::Kind::kConflict: {
-            const v1::Event& e = batch->events[i];
-            v1::DeadLetter d;
-            d.set_source(source);
-            d.set_file(e.origin().file());
-            d.set_line(e.origin().line());
-            d.set_record_id(e.record_id());
-            d.set_id_number(e.person());
-            d.set_record(batch->texts[i]);
-            d.set_year(e.business_date() / 10000);
-            d.set_reason(absl::StrCat("record_id: conflicting duplicate: ", e.record_id(),
-                                      " was ingested before with different content (partition ",
-                                      results[i].partition.value, ", offset ",
-                                      results[i].offset.value, ")"));
-            batch->rejects.push_back(std::move(d));
+          case AppendResult::Kind::kConflict:
+            batch->rejects.push_back(
+                ConflictLetter(batch->events[i], batch->texts[i], results[i].partition, results[i].offset));
             break;
-          }
+          case AppendResult::Kind::kForwarded: ++counts.forwarded; break;
         }
       }
     }

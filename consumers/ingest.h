@@ -24,7 +24,8 @@ struct IngestCounts {
   int64_t accepted = 0;    // appended now
   int64_t duplicates = 0;  // already in the log with the same content
   int64_t rejected = 0;    // kept in the dead-letter store
-  int64_t records() const { return accepted + duplicates + rejected; }
+  int64_t forwarded = 0;   // handed on (IngestOptions::forward), outcome not known here
+  int64_t records() const { return accepted + duplicates + rejected + forwarded; }
 };
 
 struct IngestOptions {
@@ -35,6 +36,10 @@ struct IngestOptions {
   // their log positions, in append order, while the next batch is appended
   // (e.g. Projector::ApplyAppended). An error stops the run like a storage fault.
   std::function<absl::Status(std::vector<LogEntry>&)> project;
+  // Instead of Log::Append: hands each batch's valid records (events[i] came
+  // as texts[i]) to another stage, which decides what becomes of them (Kafka:
+  // KafkaLog::Forward). They are counted as forwarded.
+  std::function<absl::Status(std::vector<v1::Event>& events, const std::vector<std::string>& texts)> forward;
   // Called after each batch with the running counts.
   std::function<void(const IngestCounts&)> progress;
 };
@@ -42,6 +47,11 @@ struct IngestOptions {
 // The dead letter of a record refused for `reason`: source, file, line, the
 // line as received, record id and business year when they can be read.
 v1::DeadLetter RejectedRecord(v1::Source source, const RawRecord& record, const std::string& reason);
+
+// The dead letter of a conflicting duplicate: `event` (validated, with its
+// origin) came as the line `text`, and its (source, record_id) is stored with
+// other content at (partition, offset).
+v1::DeadLetter ConflictLetter(const v1::Event& event, const std::string& text, Partition partition, Offset offset);
 
 // Ingests `files` ("-" = stdin) of one source. Returns an error only for
 // faults that stop the run (unreadable file, storage fault): counts up to the

@@ -20,7 +20,8 @@ absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
 }
 
-// nullptr with the reason in *errstr when --brokers or --kafka-config is refused.
+}  // namespace
+
 std::unique_ptr<RdKafka::Conf> GroupConf(const std::string& brokers, const std::string& group,
                                          const KafkaConfig& kafka_config, std::string* errstr) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
@@ -37,6 +38,11 @@ std::unique_ptr<RdKafka::Conf> GroupConf(const std::string& brokers, const std::
   conf->set("heartbeat.interval.ms", "1000", *errstr);
   conf->set("fetch.max.bytes", "52428800", *errstr);
   conf->set("max.partition.fetch.bytes", "16777216", *errstr);
+  // The events topic is written in transactions (the stage): its high-water
+  // mark counts the commit markers, which are never delivered, so "caught up"
+  // is told by the end-of-partition event.
+  conf->set("enable.partition.eof", "true", *errstr);
+  conf->set("isolation.level", "read_committed", *errstr);
   conf->set("log_level", "3", *errstr);
   if (auto s = ApplyKafkaConfig(kafka_config, conf.get()); !s.ok()) {
     *errstr = std::string(s.message());
@@ -44,6 +50,8 @@ std::unique_ptr<RdKafka::Conf> GroupConf(const std::string& brokers, const std::
   }
   return conf;
 }
+
+namespace {
 
 std::map<int32_t, int64_t> HighWatermarks(RdKafka::KafkaConsumer* c, const std::string& topic,
                                           int32_t partitions, absl::Status* status) {
@@ -75,6 +83,7 @@ class Projection : public RdKafka::RebalanceCb {
         const int64_t at = off.ok() ? off->value : 0;
         tp->set_offset(at);
         applied_[tp->partition()] = at;
+        end_.erase(tp->partition());
         owned_.insert(tp->partition());
       }
       c->assign(parts);
@@ -130,12 +139,22 @@ class Projection : public RdKafka::RebalanceCb {
     return absl::OkStatus();
   }
 
+  // The consumer has read partition p up to `offset` (its end then).
+  void AtEnd(int32_t p, int64_t offset) {
+    if (owned_.count(p)) end_[p] = offset;
+  }
+
+  // Everything read is applied (after FlushAll) and each owned partition is
+  // read up to the high-water mark it had at start.
   bool CaughtUp(const std::map<int32_t, int64_t>& high) const {
     if (!assigned_once_) return false;
     for (int32_t p : owned_) {
       auto it = high.find(p);
+      if (it == high.end()) continue;
       auto a = applied_.find(p);
-      if (it != high.end() && (a == applied_.end() || a->second < it->second)) return false;
+      auto e = end_.find(p);
+      const int64_t reached = std::max(a == applied_.end() ? 0 : a->second, e == end_.end() ? 0 : e->second);
+      if (reached < it->second) return false;
     }
     return true;
   }
@@ -154,6 +173,7 @@ class Projection : public RdKafka::RebalanceCb {
   const int32_t partitions_;
   std::set<int32_t> owned_;
   std::map<int32_t, int64_t> applied_;
+  std::map<int32_t, int64_t> end_;  // where the consumer last hit a partition's end
   std::map<int32_t, std::vector<LogEntry>> pending_;
   size_t pending_count_ = 0;
   int64_t applied_count_ = 0;
@@ -192,7 +212,9 @@ absl::StatusOr<int64_t> RunProjectionWorker(const WorkerOptions& options, StateS
     if (m->err() == RdKafka::ERR_NO_ERROR) {
       projection.Add(*m);
       if (projection.pending() < kApplyBatch) continue;
-    } else if (m->err() != RdKafka::ERR__TIMED_OUT && m->err() != RdKafka::ERR__PARTITION_EOF) {
+    } else if (m->err() == RdKafka::ERR__PARTITION_EOF) {
+      projection.AtEnd(m->partition(), m->offset());
+    } else if (m->err() != RdKafka::ERR__TIMED_OUT) {
       projection.Remember(Fault(m->err(), "kafka consume"));
       break;
     }
@@ -233,6 +255,7 @@ absl::StatusOr<IngestCounts> RunStream(const StreamOptions& options, v1::Source 
   std::map<int32_t, int64_t> done;  // next raw offset to read, per partition, once committed
   while (!options.stop()) {
     std::vector<v1::Event> events;
+    std::vector<std::string> texts;
     std::vector<v1::DeadLetter> rejects;
     std::map<int32_t, int64_t> next;
     while (events.size() + rejects.size() < options.batch_records) {
@@ -249,18 +272,19 @@ absl::StatusOr<IngestCounts> RunStream(const StreamOptions& options, v1::Source 
         event->mutable_origin()->set_file(r.file);
         event->mutable_origin()->set_line(r.line);
         events.push_back(std::move(*event));
+        texts.push_back(std::move(r.text));
       } else {
         rejects.push_back(RejectedRecord(source, r, std::string(event.status().message())));
       }
       next[m->partition()] = m->offset() + 1;
     }
     if (!next.empty()) {
-      std::vector<AppendResult> results;
+      // The stage decides what becomes of the valid records (KafkaLog::Forward).
       if (!events.empty()) {
-        if (auto s = log->Append(events, &results); !s.ok()) return s;
+        if (auto s = log->Forward(events, texts); !s.ok()) return s;
       }
       if (auto s = log->Put(rejects); !s.ok()) return s;
-      counts.accepted += static_cast<int64_t>(events.size());
+      counts.forwarded += static_cast<int64_t>(events.size());
       counts.rejected += static_cast<int64_t>(rejects.size());
       // Only now are the raw offsets committed.
       std::vector<RdKafka::TopicPartition*> offsets;
@@ -290,6 +314,13 @@ absl::StatusOr<IngestCounts> RunStream(const StreamOptions& options, v1::Source 
     }
   }
   consumer->close();
+  // What the stage made of the records forwarded.
+  auto receipt = log->AwaitReceipts();
+  if (!receipt.ok()) return receipt.status();
+  counts.forwarded = 0;
+  counts.accepted += receipt->accepted();
+  counts.duplicates += receipt->duplicates();
+  counts.rejected += receipt->rejected();
   return counts;
 }
 

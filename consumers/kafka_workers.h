@@ -14,6 +14,7 @@
 #define ENROL_CONSUMERS_KAFKA_WORKERS_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -22,7 +23,18 @@
 #include "projections/profiles.h"
 #include "projections/state_store.h"
 
+namespace RdKafka {
+class Conf;
+}  // namespace RdKafka
+
 namespace enrol {
+
+// The settings of a consumer-group member of the workers and the stage:
+// manual commits, from the earliest offset, read_committed, end-of-partition
+// events on. nullptr with the reason in *errstr when --brokers or
+// --kafka-config is refused.
+std::unique_ptr<RdKafka::Conf> GroupConf(const std::string& brokers, const std::string& group,
+                                         const KafkaConfig& kafka_config, std::string* errstr);
 
 struct WorkerOptions {
   std::string brokers;

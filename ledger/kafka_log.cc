@@ -46,13 +46,7 @@ std::unique_ptr<RdKafka::KafkaConsumer> Reader(const std::string& brokers, const
   return std::unique_ptr<RdKafka::KafkaConsumer>(RdKafka::KafkaConsumer::create(conf.get(), *errstr));
 }
 
-std::string DeadKey(const v1::DeadLetter& d) {
-  return absl::StrCat(SourceName(d.source()), "\n", d.run(), "\n", d.file(), "\n", d.line());
-}
 
-std::string SealValue(const Keyring* keys, const std::string& key, std::string plain) {
-  return keys != nullptr ? Seal(keys->message_key(), plain, key) : plain;
-}
 
 // The plain value of a message: opened with the key when keys are given.
 absl::StatusOr<std::string> OpenValue(const Keyring* keys, RdKafka::Message& m, const char* what) {
@@ -80,8 +74,21 @@ absl::StatusOr<std::string> OpenValue(const Keyring* keys, RdKafka::Message& m, 
 
 }  // namespace
 
+std::string DeadLetterMessageKey(const v1::DeadLetter& d) {
+  return absl::StrCat(SourceName(d.source()), "\n", d.run(), "\n", d.file(), "\n", d.line());
+}
+
 std::string EventMessageKey(const Keyring* keys, const std::string& id_number) {
   return keys != nullptr ? keys->Pseudonym(id_number) : id_number;
+}
+
+std::string IncomingMessageKey(const Keyring* keys, v1::Source source, const std::string& record_id) {
+  std::string text = absl::StrCat(SourceName(source), ":", record_id);
+  return keys != nullptr ? keys->Pseudonym(text) : text;
+}
+
+std::string SealMessageValue(const Keyring* keys, const std::string& message_key, const std::string& plain) {
+  return keys != nullptr ? Seal(keys->message_key(), plain, message_key) : plain;
 }
 
 // Opens and parses one message of the events or the dead-letter topic.
@@ -102,6 +109,10 @@ absl::Status DecodeEventMessage(const Keyring* keys, RdKafka::Message& m, v1::Ev
 
 absl::Status DecodeDeadLetterMessage(const Keyring* keys, RdKafka::Message& m, v1::DeadLetter* letter) {
   return DecodeMessage(keys, m, "dead letter", letter);
+}
+
+absl::Status DecodeIncomingMessage(const Keyring* keys, RdKafka::Message& m, v1::Incoming* incoming) {
+  return DecodeMessage(keys, m, "incoming record", incoming);
 }
 
 // Collects delivery reports: (partition, offset) or an error per message.
@@ -142,6 +153,8 @@ absl::Status CreateTopics(const std::string& brokers, const std::string& prefix,
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (rk == nullptr) return absl::UnavailableError(absl::StrCat("kafka: ", err));
   std::vector<std::pair<std::string, int>> topics = {{prefix + ".events", events_partitions},
+                                                     {prefix + ".incoming", events_partitions},
+                                                     {prefix + ".receipts", 1},
                                                      {prefix + ".deadletters", other_partitions}};
   for (const char* feed : {"tax", "civil", "registry", "claims"}) {
     topics.emplace_back(absl::StrCat(prefix, ".raw.", feed), other_partitions);
@@ -152,7 +165,9 @@ absl::Status CreateTopics(const std::string& brokers, const std::string& prefix,
   std::vector<rd_kafka_NewTopic_t*> news;
   for (const auto& [name, parts] : topics) {
     rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(name.c_str(), parts, replication, err, sizeof err);
-    rd_kafka_NewTopic_set_config(t, "retention.ms", "-1");
+    // Receipts matter only until the ingest that waits for them has read
+    // them; everything else is kept forever.
+    rd_kafka_NewTopic_set_config(t, "retention.ms", absl::EndsWith(name, ".receipts") ? "604800000" : "-1");
     rd_kafka_NewTopic_set_config(t, "retention.bytes", "-1");
     rd_kafka_NewTopic_set_config(t, "cleanup.policy", absl::EndsWith(name, ".owners") ? "compact" : "delete");
     rd_kafka_NewTopic_set_config(t, "min.insync.replicas", replication >= 3 ? "2" : "1");
@@ -303,31 +318,104 @@ absl::Status KafkaLog::Produce(const std::string& topic,
 }
 
 absl::Status KafkaLog::Append(std::vector<v1::Event>& events, std::vector<AppendResult>* results) {
+  if (auto s = Forward(events, {}); !s.ok()) return s;
+  results->assign(events.size(), AppendResult{});
+  for (AppendResult& r : *results) r.kind = AppendResult::Kind::kForwarded;
+  return absl::OkStatus();
+}
+
+absl::Status KafkaLog::Forward(std::vector<v1::Event>& events, const std::vector<std::string>& texts) {
+  if (incoming_partitions_ == 0) {
+    auto n = KafkaPartitionCount(options_.brokers, options_.incoming_topic, options_.timeout, options_.kafka_config);
+    if (!n.ok()) return n.status();
+    auto r = KafkaPartitionCount(options_.brokers, options_.receipts_topic, options_.timeout, options_.kafka_config);
+    if (!r.ok()) return r.status();
+    // This run's receipts start after what the receipts partition holds now.
+    receipts_partition_ = PartitionForKey(run_, *r);
+    int64_t low = 0, high = 0;
+    RdKafka::ErrorCode err = producer_->query_watermark_offsets(options_.receipts_topic, receipts_partition_, &low,
+                                                                &high, Ms(options_.timeout));
+    if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka watermarks of the receipts");
+    receipts_next_ = high;
+    incoming_partitions_ = *n;
+  }
   std::vector<std::pair<std::string, std::string>> messages;
   std::vector<int32_t> partitions;
   messages.reserve(events.size());
-  const int64_t recorded = absl::ToUnixMicros(options_.clock());
-  for (v1::Event& e : events) {
+  partitions.reserve(events.size());
+  v1::Incoming in;
+  in.set_run(run_);
+  for (size_t i = 0; i < events.size(); ++i) {
+    v1::Event& e = events[i];
     if (e.record_id().empty() || e.person().empty() || e.source() == v1::SOURCE_UNSPECIFIED) {
       return absl::InvalidArgumentError("an event lacks source, record_id or person");
     }
-    e.set_content_hash(ContentHash(&e));
-    e.set_event_id(absl::StrCat(SourceName(e.source()), ":", e.record_id()));
-    e.set_recorded_at_us(recorded);
-    std::string key = EventMessageKey(options_.keys, e.person());
-    partitions.push_back(PartitionForKey(key, partitions_));
-    std::string value = SealValue(options_.keys, key, e.SerializeAsString());
+    std::string key = IncomingMessageKey(options_.keys, e.source(), e.record_id());
+    partitions.push_back(PartitionForKey(key, incoming_partitions_));
+    in.mutable_event()->Swap(&e);
+    in.set_record(i < texts.size() ? texts[i] : std::string());
+    std::string value = SealMessageValue(options_.keys, key, in.SerializeAsString());
+    in.mutable_event()->Swap(&e);
     messages.emplace_back(std::move(key), std::move(value));
   }
-  std::vector<std::pair<int32_t, int64_t>> positions;
-  if (auto s = Produce(options_.events_topic, messages, partitions, &positions); !s.ok()) return s;
-  results->assign(events.size(), AppendResult{});
-  for (size_t i = 0; i < events.size(); ++i) {
-    (*results)[i].kind = AppendResult::Kind::kAppended;
-    (*results)[i].partition.value = positions[i].first;
-    (*results)[i].offset.value = positions[i].second;
-  }
+  if (auto s = Produce(options_.incoming_topic, messages, partitions, nullptr); !s.ok()) return s;
+  forwarded_ += static_cast<int64_t>(events.size());
   return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Receipt> KafkaLog::AwaitReceipts() {
+  v1::Receipt before = receipted_;
+  if (receipted_.records() < forwarded_) {
+    absl::MutexLock lock(&read_mu_);
+    std::unique_ptr<RdKafka::TopicPartition> tp(
+        RdKafka::TopicPartition::create(options_.receipts_topic, receipts_partition_, receipts_next_));
+    std::vector<RdKafka::TopicPartition*> assignment{tp.get()};
+    if (RdKafka::ErrorCode err = reader_->assign(assignment); err != RdKafka::ERR_NO_ERROR) {
+      return Fault(err, "kafka assign receipts");
+    }
+    absl::Time last = absl::Now();
+    absl::Status status;
+    while (receipted_.records() < forwarded_) {
+      std::unique_ptr<RdKafka::Message> m(reader_->consume(200));
+      if (m->err() == RdKafka::ERR__TIMED_OUT || m->err() == RdKafka::ERR__PARTITION_EOF) {
+        if (absl::Now() - last > options_.stage_timeout) {
+          status = absl::UnavailableError(absl::StrCat(
+              "kafka: the stage has taken ", receipted_.records(), " of the ", forwarded_,
+              " records this run sent, and no more for ", absl::FormatDuration(options_.stage_timeout),
+              ": is `enrol stage` running for ", options_.incoming_topic,
+              "? The records are kept there; once a stage runs, running the same ingest again completes it"));
+          break;
+        }
+        continue;
+      }
+      if (m->err() != RdKafka::ERR_NO_ERROR) {
+        status = Fault(m->err(), "kafka consume receipts");
+        break;
+      }
+      receipts_next_ = m->offset() + 1;
+      v1::Receipt r;
+      if (!r.ParseFromArray(m->payload(), static_cast<int>(m->len()))) {
+        status = absl::DataLossError(absl::StrCat("receipt at ", options_.receipts_topic, " partition ",
+                                                  m->partition(), " offset ", m->offset(), " does not parse"));
+        break;
+      }
+      if (r.run() != run_) continue;
+      last = absl::Now();
+      receipted_.set_records(receipted_.records() + r.records());
+      receipted_.set_accepted(receipted_.accepted() + r.accepted());
+      receipted_.set_duplicates(receipted_.duplicates() + r.duplicates());
+      receipted_.set_rejected(receipted_.rejected() + r.rejected());
+    }
+    reader_->unassign();
+    if (!status.ok()) return status;
+  }
+  v1::Receipt delta;
+  delta.set_run(run_);
+  delta.set_records(receipted_.records() - before.records());
+  delta.set_accepted(receipted_.accepted() - before.accepted());
+  delta.set_duplicates(receipted_.duplicates() - before.duplicates());
+  delta.set_rejected(receipted_.rejected() - before.rejected());
+  return delta;
 }
 
 absl::StatusOr<Offset> KafkaLog::EndOffset(Partition p) {
@@ -384,8 +472,8 @@ absl::Status KafkaLog::Put(const std::vector<v1::DeadLetter>& letters) {
   for (const v1::DeadLetter& letter : letters) {
     v1::DeadLetter d = letter;
     if (d.run().empty()) d.set_run(run_);
-    std::string key = DeadKey(d);
-    std::string value = SealValue(options_.keys, key, d.SerializeAsString());
+    std::string key = DeadLetterMessageKey(d);
+    std::string value = SealMessageValue(options_.keys, key, d.SerializeAsString());
     messages.emplace_back(std::move(key), std::move(value));
   }
   return Produce(options_.dead_letter_topic, messages, {}, nullptr);

@@ -5,10 +5,12 @@
 // producer; dead letters go to their own topic. Topic names and settings are
 // in deploy/kafka/README.md.
 //
-// Idempotency on (source, record_id) is enforced where Kafka cannot: the
-// projection keeps the first event of each key by offset, and `enrol audit`
-// reports a later one with other content. Append therefore reports every
-// acknowledged event as appended.
+// Ingest does not write the events topic itself (issue 11): Forward hands the
+// validated records to the stage on PREFIX.incoming, keyed so that one stage
+// sees every copy of a (source, record_id); the stage appends the new ones to
+// PREFIX.events in a Kafka transaction with its receipts, and AwaitReceipts
+// reads what it made of this process's records. Append is Forward without
+// the lines as received: its results are kForwarded.
 //
 // Thread-safe: reads share one consumer under a mutex; Append and Put are
 // serialized by the caller (one ingest at a time).
@@ -39,6 +41,13 @@ struct KafkaOptions {
   std::string brokers;  // HOST:PORT,...
   std::string events_topic = "enrol.events";
   std::string dead_letter_topic = "enrol.deadletters";
+  // Exactly-once ingest (issue 11): Forward writes validated records to the
+  // incoming topic; the stage (consumers/stage.h) appends them to the events
+  // topic and writes what it made of them to the receipts topic.
+  std::string incoming_topic = "enrol.incoming";
+  std::string receipts_topic = "enrol.receipts";
+  // How long AwaitReceipts waits for a receipt before it gives up.
+  absl::Duration stage_timeout = absl::Seconds(120);
   std::function<absl::Time()> clock = [] { return absl::Now(); };
   absl::Duration timeout = absl::Seconds(60);
   KafkaConfig kafka_config;  // --kafka-config: applied after the defaults
@@ -59,6 +68,17 @@ class KafkaLog final : public Log, public DeadLetterStore {
   absl::StatusOr<Offset> EndOffset(Partition p) override;
   absl::Status Read(Partition p, Offset from, size_t max_events, std::vector<LogEntry>* out) override;
 
+  // Hands `events` (validated; texts[i] is the line of events[i] as received)
+  // to the stage through the incoming topic, under this process's run id;
+  // returns once the brokers acknowledged them (acks=all).
+  absl::Status Forward(std::vector<v1::Event>& events, const std::vector<std::string>& texts);
+  // Waits until the stage has receipted every record this process forwarded
+  // and returns what it made of those forwarded since the last call (serialize
+  // Forward/AwaitReceipts pairs). kUnavailable when no receipt of this run
+  // comes for options.stage_timeout: no stage is running, or it is stopped.
+  absl::StatusOr<v1::Receipt> AwaitReceipts();
+  const std::string& run() const { return run_; }
+
   absl::Status Put(const std::vector<v1::DeadLetter>& letters) override;
   absl::Status ForEach(std::optional<v1::Source> source,
                        const std::function<bool(const v1::DeadLetter&)>& fn) override;
@@ -77,12 +97,21 @@ class KafkaLog final : public Log, public DeadLetterStore {
   std::unique_ptr<RdKafka::Producer> producer_;
   absl::Mutex read_mu_;
   std::unique_ptr<RdKafka::KafkaConsumer> reader_ ABSL_GUARDED_BY(read_mu_);
+  // Forward and AwaitReceipts (serialized by the caller): the incoming
+  // topic's partitions, the receipts partition of this run and where its
+  // receipts start, and the records forwarded and receipted so far.
+  int32_t incoming_partitions_ = 0;
+  int32_t receipts_partition_ = -1;
+  int64_t receipts_next_ = -1;
+  int64_t forwarded_ = 0;
+  v1::Receipt receipted_;
 };
 
 // The project's topics under `prefix` (deploy/kafka/README.md): PREFIX.events
-// (events_partitions), PREFIX.deadletters and PREFIX.raw.<feed>
-// (other_partitions each), all kept forever, with min.insync.replicas 2 when
-// replication is 3 or more. Existing topics are left as they are.
+// (events_partitions), PREFIX.incoming (events_partitions), PREFIX.receipts
+// (1, kept 7 days), PREFIX.deadletters and PREFIX.raw.<feed>
+// (other_partitions each), the others kept forever, with min.insync.replicas
+// 2 when replication is 3 or more. Existing topics are left as they are.
 absl::Status CreateTopics(const std::string& brokers, const std::string& prefix, int events_partitions,
                           int other_partitions, int replication, const KafkaConfig& kafka_config = {});
 
@@ -93,6 +122,14 @@ absl::Status CreateTopics(const std::string& brokers, const std::string& prefix,
 // the ID number.
 inline constexpr char kKeyIdHeader[] = "enrol-key-id";
 std::string EventMessageKey(const Keyring* keys, const std::string& id_number);
+// The key of a record on the incoming topic: the pseudonym of
+// "<source>:<record_id>" (the text itself without keys).
+std::string IncomingMessageKey(const Keyring* keys, v1::Source source, const std::string& record_id);
+// The key of a dead letter: "<source>\n<run>\n<file>\n<line>".
+std::string DeadLetterMessageKey(const v1::DeadLetter& d);
+// Seals a value under the message key when keys are given.
+std::string SealMessageValue(const Keyring* keys, const std::string& message_key, const std::string& plain);
+absl::Status DecodeIncomingMessage(const Keyring* keys, RdKafka::Message& m, v1::Incoming* incoming);
 // Decodes one message of the events topic. kDataLoss, naming partition and
 // offset, for a value that does not open (another key, altered, unsealed) or
 // parse.

@@ -35,6 +35,7 @@ struct AppendResult {
     kAppended,   // new: stored at (partition, offset)
     kDuplicate,  // (source, record_id) was already stored with this content
     kConflict,   // (source, record_id) was already stored with other content
+    kForwarded,  // handed to the Kafka stage, which decides (KafkaLog::Forward)
   };
   Kind kind = Kind::kAppended;
   Partition partition;

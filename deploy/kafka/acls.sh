@@ -7,13 +7,18 @@
 #   deploy/kafka/acls.sh --list [--bootstrap HOST:PORT,...] [--dir DIR]
 #
 # For each PREFIX (default enrol), Kafka ACLs (literal topic names):
-#   ingest  Write, Describe  PREFIX.events PREFIX.deadletters
+#   ingest  Write, Describe  PREFIX.incoming PREFIX.deadletters (not PREFIX.events: only the
+#           stage appends events; Describe only); Read, Describe PREFIX.receipts
 #           Read, Write, Describe  PREFIX.raw.tax .raw.civil .raw.registry .raw.claims
+#   stage   Read, Describe   PREFIX.incoming PREFIX.events (its dedupe index)
+#           Write, Describe  PREFIX.events PREFIX.deadletters PREFIX.receipts
 #   worker  Read, Describe   PREFIX.events PREFIX.deadletters (projection, replay, rejects)
 #           Read, Write, Describe  PREFIX.owners (enrol serve --brokers)
 # and, unless --topics-only, for the cluster and the consumer groups:
 #   ingest  IdempotentWrite on the cluster (the idempotent producer)
 #   ingest  Read on the groups starting with "enrol-" (enrol stream: enrol-stream-SOURCE)
+#   stage   Read on the groups and Write, Describe on the transactional ids starting with
+#           "enrol-stage" (enrol stage --group enrol-stage...), IdempotentWrite on the cluster
 #   worker  Read on every group (enrol project/serve --group G: joins and commits; a commit
 #           also needs Read on the topic, so it cannot move the ingest's feed offsets)
 # Everything else is denied (the admin is a super user). Adding an ACL that exists is a
@@ -63,19 +68,29 @@ fi
 for p in "${prefixes[@]}"; do
   raw=()
   for feed in tax civil registry claims; do raw+=(--topic "$p.raw.$feed"); done
-  log "ACLs for the topics $p.*: ingest writes events, dead letters and feeds; worker reads events and dead letters, and the owners topic"
+  log "ACLs for the topics $p.*: ingest writes incoming records, dead letters and feeds and reads receipts; the stage appends events; worker reads events and dead letters, and the owners topic"
   acl --add --allow-principal User:ingest --operation Write --operation Describe \
-    --topic "$p.events" --topic "$p.deadletters"
+    --topic "$p.incoming" --topic "$p.deadletters"
+  acl --add --allow-principal User:ingest --operation Read --operation Describe --topic "$p.receipts"
+  acl --add --allow-principal User:ingest --operation Describe --topic "$p.events"
+  acl --add --allow-principal User:stage --operation Read --operation Describe \
+    --topic "$p.incoming" --topic "$p.events"
+  acl --add --allow-principal User:stage --operation Write --operation Describe \
+    --topic "$p.events" --topic "$p.deadletters" --topic "$p.receipts"
   acl --add --allow-principal User:ingest --operation Read --operation Write --operation Describe "${raw[@]}"
   acl --add --allow-principal User:worker --operation Read --operation Describe \
     --topic "$p.events" --topic "$p.deadletters"
   acl --add --allow-principal User:worker --operation Read --operation Write --operation Describe --topic "$p.owners"
 done
 if ((!topics_only)); then
-  log "ACLs for the cluster and the groups: ingest IdempotentWrite, groups enrol-*; worker every group"
+  log "ACLs for the cluster and the groups: ingest IdempotentWrite, groups enrol-*; worker every group; stage groups and transactional ids enrol-stage*"
   acl --add --allow-principal User:ingest --operation IdempotentWrite --cluster
   acl --add --allow-principal User:ingest --operation Read --group enrol- --resource-pattern-type prefixed
   acl --add --allow-principal User:worker --operation Read --group '*'
+  acl --add --allow-principal User:stage --operation IdempotentWrite --cluster
+  acl --add --allow-principal User:stage --operation Read --group enrol-stage --resource-pattern-type prefixed
+  acl --add --allow-principal User:stage --operation Write --operation Describe \
+    --transactional-id enrol-stage --resource-pattern-type prefixed
 fi
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done

@@ -361,14 +361,14 @@ stop_nodes() {
 # SECURE_DIR (0700, files 0600, gitignored) holds what ensure_secrets makes once with
 # openssl and every secure cluster reuses, so that the client settings stay valid across
 # down.sh / up.sh:
-#   secrets.env            random passwords: the SCRAM users admin, ingest and worker, the
+#   secrets.env            random passwords: the SCRAM users admin, ingest, stage and worker, the
 #                          controller listener's PLAIN user, the broker keystore
 #   ca.key ca.pem          a local CA
 #   broker.key broker.pem  the brokers' certificate (127.0.0.1, localhost), signed by the CA
 #   broker.p12             the brokers' keystore (PKCS#12)
 #   ROLE.properties        librdkafka client settings (enrol --kafka-config, kcat -F)
 #   java/ROLE.properties   the same for Kafka's Java tools (--command-config, ...)
-# ROLE: admin (super user: topics, ACLs), ingest, worker; their ACLs are in acls.sh.
+# ROLE: admin (super user: topics, ACLs), ingest, stage, worker; their ACLs are in acls.sh.
 
 secret() { sed -n "s/^$1=//p" "$SECURE_DIR/secrets.env"; }
 
@@ -390,7 +390,7 @@ ensure_secrets() {
     rm -rf "$tmp"
     mkdir -p "$tmp"
     log "making a local CA, a broker certificate and SCRAM passwords in $SECURE_DIR"
-    for role in admin ingest worker controller keystore; do
+    for role in admin ingest stage worker controller keystore; do
       echo "${role^^}_PASSWORD=$(openssl rand -hex 24)"
     done >"$tmp/secrets.env"
     if ! (
@@ -418,8 +418,12 @@ ensure_secrets() {
     rmdir "$tmp"
     : >"$SECURE_DIR/.complete"
   fi
+  # The stage user came with issue 11: secrets made before it get its password.
+  if ! grep -q '^STAGE_PASSWORD=' "$SECURE_DIR/secrets.env"; then
+    echo "STAGE_PASSWORD=$(openssl rand -hex 24)" >>"$SECURE_DIR/secrets.env"
+  fi
   mkdir -p "$SECURE_DIR/java"
-  for role in admin ingest worker; do
+  for role in admin ingest stage worker; do
     password="$(secret "${role^^}_PASSWORD")"
     # Written aside and renamed: a client reading them never sees half a file.
     cat >"$SECURE_DIR/$role.properties.tmp" <<EOF

@@ -10,11 +10,12 @@
 # the missing nodes on their existing data.
 #
 # --secure (a new cluster): the brokers listen with SASL_SSL only (SCRAM-SHA-512, TLS with a
-# local CA), the ACL authorizer is on, and the users admin (super user), ingest and worker
+# local CA), the ACL authorizer is on, and the users admin (super user), ingest, stage and worker
 # are created with the ACLs of deploy/kafka/acls.sh for the topic prefix "enrol". CA,
 # passwords and client settings are in deploy/kafka/secure/ (ENROL_KAFKA_SECURE_DIR):
 #   enrol topics --brokers 127.0.0.1:9092 --kafka-config deploy/kafka/secure/admin.properties
-#   ingest/stream: secure/ingest.properties; project/serve/replay/rejects: secure/worker.properties
+#   ingest/stream: secure/ingest.properties; stage: secure/stage.properties;
+#   project/serve/replay/rejects: secure/worker.properties
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -139,7 +140,7 @@ format_node() {
   if [[ -f "$nd/data/meta.properties" ]]; then return 0; fi
   if [[ "$SECURE" == 1 ]]; then
     local role
-    for role in admin ingest worker; do
+    for role in admin ingest stage worker; do
       scram+=(--add-scram "SCRAM-SHA-512=[name=$role,password=$(secret "${role^^}_PASSWORD")]")
     done
   fi
@@ -254,5 +255,5 @@ else
 fi
 
 log "serving: $NODES node(s), bootstrap $(bootstrap_servers) (up in $((SECONDS - t0))s)"
-[[ "$SECURE" != 1 ]] || log "SASL_SSL only; client settings (--kafka-config): $SECURE_DIR/{admin,ingest,worker}.properties"
+[[ "$SECURE" != 1 ]] || log "SASL_SSL only; client settings (--kafka-config): $SECURE_DIR/{admin,ingest,stage,worker}.properties"
 bootstrap_servers

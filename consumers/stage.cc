@@ -1,0 +1,580 @@
+#include "consumers/stage.h"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/big_endian.h"
+#include "common/hashing.h"
+#include "consumers/ingest.h"
+#include "consumers/kafka_workers.h"
+#include "ledger/content_hash.h"
+#include "ledger/kafka_log.h"
+#include "ledger/rocksdb_util.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace enrol {
+namespace {
+
+constexpr size_t kHashPrefix = 16;
+constexpr size_t kCatchUpWrite = 100000;
+
+int Ms(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
+
+absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) {
+  return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
+}
+
+// Takes ownership of a librdkafka transactional error.
+absl::Status TxnFault(RdKafka::Error* error, const std::string& what) {
+  if (error == nullptr) return absl::OkStatus();
+  absl::Status s = absl::UnavailableError(absl::StrCat("kafka ", what, ": ", error->str()));
+  delete error;
+  return s;
+}
+
+std::string IndexKey(v1::Source source, const std::string& record_id) {
+  std::string k = "k";
+  k.push_back(static_cast<char>(source));
+  k.append(record_id);
+  return k;
+}
+
+std::string IndexedKey(int32_t partition) {
+  std::string k = "o";
+  PutBigEndian32(&k, static_cast<uint32_t>(partition));
+  return k;
+}
+
+// Where a record id was first stored, and with what content.
+struct Stored {
+  std::string hash;  // the first kHashPrefix bytes of the content hash
+  int32_t partition = -1;
+  int64_t offset = -1;
+};
+
+// The dedupe index: a cache of the events topic. Not thread-safe.
+class DedupeIndex {
+ public:
+  static absl::StatusOr<std::unique_ptr<DedupeIndex>> Open(const std::string& dir, const std::string& events_topic) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+    rocksdb::Options o = StoreOptions(64);
+    o.create_if_missing = true;
+    UseResilientInfoLog(dir, &o);
+    rocksdb::DB* raw = nullptr;
+    if (auto s = rocksdb::DB::Open(o, dir, &raw); !s.ok()) return OpenError(s, "open the stage's index", dir);
+    std::unique_ptr<DedupeIndex> index(new DedupeIndex(std::unique_ptr<rocksdb::DB>(raw)));
+    // The index belongs to one events topic.
+    std::string topic;
+    rocksdb::Status s = index->db_->Get(rocksdb::ReadOptions(), "topic", &topic);
+    if (s.IsNotFound()) {
+      s = index->db_->Put(rocksdb::WriteOptions(), "topic", events_topic);
+    } else if (s.ok() && topic != events_topic) {
+      return absl::FailedPreconditionError(absl::StrCat("--state-dir ", dir, " is the index of ", topic,
+                                                        ", not of ", events_topic, ": give each its own"));
+    }
+    if (!s.ok()) return FromRocks(s, "the stage's index");
+    return index;
+  }
+
+  absl::StatusOr<std::optional<Stored>> Get(const std::string& key) {
+    std::string v;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &v);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) return FromRocks(s, "read the stage's index");
+    if (v.size() != kHashPrefix + 12) return absl::DataLossError("corrupt entry in the stage's index");
+    Stored e;
+    e.hash = v.substr(0, kHashPrefix);
+    e.partition = static_cast<int32_t>(GetBigEndian32(std::string_view(v).substr(kHashPrefix, 4)));
+    e.offset = static_cast<int64_t>(GetBigEndian64(std::string_view(v).substr(kHashPrefix + 4, 8)));
+    return e;
+  }
+
+  // The next offset of events partition p not yet indexed.
+  absl::StatusOr<int64_t> Indexed(int32_t p) {
+    std::string v;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), IndexedKey(p), &v);
+    if (s.IsNotFound()) return 0;
+    if (!s.ok() || v.size() != 8) return FromRocks(s, "read the stage's index");
+    return static_cast<int64_t>(GetBigEndian64(v));
+  }
+
+  // Records the entries and, when given, how far each events partition is indexed.
+  absl::Status Put(const std::vector<std::pair<std::string, Stored>>& entries,
+                   const std::map<int32_t, int64_t>& indexed) {
+    rocksdb::WriteBatch batch;
+    for (const auto& [key, e] : entries) {
+      std::string v = e.hash.substr(0, kHashPrefix);
+      PutBigEndian32(&v, static_cast<uint32_t>(e.partition));
+      PutBigEndian64(&v, static_cast<uint64_t>(e.offset));
+      batch.Put(key, v);
+    }
+    for (const auto& [p, next] : indexed) {
+      std::string v;
+      PutBigEndian64(&v, static_cast<uint64_t>(next));
+      batch.Put(IndexedKey(p), v);
+    }
+    return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "write the stage's index");
+  }
+
+ private:
+  explicit DedupeIndex(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+// Delivery reports of the messages of one produce round: (partition, offset)
+// or an error per message, by the index passed as the message's opaque.
+class Deliveries : public RdKafka::DeliveryReportCb {
+ public:
+  struct Slot {
+    bool done = false;
+    RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
+    int32_t partition = -1;
+    int64_t offset = -1;
+  };
+  void Reset(size_t n) { slots_.assign(n, Slot{}); }
+  const std::vector<Slot>& slots() const { return slots_; }
+  void dr_cb(RdKafka::Message& m) override {
+    auto i = reinterpret_cast<uintptr_t>(m.msg_opaque());
+    if (i >= slots_.size()) return;
+    slots_[i] = {true, m.err(), m.partition(), m.offset()};
+  }
+
+ private:
+  std::vector<Slot> slots_;
+};
+
+// The group member's view of its partitions of the incoming topic.
+class Membership : public RdKafka::RebalanceCb {
+ public:
+  void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& parts) override {
+    ++generation_;
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      c->assign(parts);  // from the committed offsets, once stable (KIP-447)
+      for (RdKafka::TopicPartition* tp : parts) {
+        owned_.insert(tp->partition());
+        end_.erase(tp->partition());
+      }
+      need_catch_up_ = true;
+      assigned_once_ = true;
+    } else {
+      c->unassign();
+      for (RdKafka::TopicPartition* tp : parts) owned_.erase(tp->partition());
+    }
+  }
+  uint64_t generation() const { return generation_; }
+  const std::set<int32_t>& owned() const { return owned_; }
+  bool TakeCatchUp() { return std::exchange(need_catch_up_, false); }
+  void AtEnd(int32_t p, int64_t offset) {
+    if (owned_.count(p)) end_[p] = std::max(end_[p], offset);
+  }
+  bool CaughtUp(const std::map<int32_t, int64_t>& high) const {
+    if (!assigned_once_) return false;
+    for (int32_t p : owned_) {
+      auto h = high.find(p);
+      auto e = end_.find(p);
+      if (h != high.end() && (e == end_.end() || e->second < h->second)) return false;
+    }
+    return true;
+  }
+
+ private:
+  uint64_t generation_ = 0;
+  std::set<int32_t> owned_;
+  std::map<int32_t, int64_t> end_;
+  bool need_catch_up_ = false;
+  bool assigned_once_ = false;
+};
+
+class Stage {
+ public:
+  explicit Stage(const StageOptions& o)
+      : o_(o),
+        incoming_(o.topics + ".incoming"),
+        events_(o.topics + ".events"),
+        dead_(o.topics + ".deadletters"),
+        receipts_(o.topics + ".receipts") {}
+
+  absl::Status Start();
+  absl::StatusOr<StageCounts> Run();
+  void Close();
+
+ private:
+  struct Decision {
+    v1::Incoming in;
+    enum class Kind { kAppend, kDuplicate, kConflict } kind = Kind::kAppend;
+    std::string index_key;
+    Stored earlier;                // kDuplicate, kConflict: the stored record
+    size_t earlier_append = SIZE_MAX;  // kConflict with a record of this batch
+  };
+
+  absl::Status CatchUpIndex();
+  absl::Status Process(std::vector<std::unique_ptr<RdKafka::Message>>& batch);
+  absl::Status Decide(RdKafka::Message& m, std::vector<Decision>* decisions,
+                      absl::flat_hash_map<std::string, size_t>* first);
+  absl::Status Transact(std::vector<Decision>& decisions, const std::map<int32_t, int64_t>& next);
+  absl::Status ProduceAll(const std::string& topic, std::vector<std::pair<std::string, std::string>>& messages,
+                          const std::vector<int32_t>& partitions, bool sealed);
+
+  const StageOptions& o_;
+  const std::string incoming_, events_, dead_, receipts_;
+  int32_t events_partitions_ = 0;
+  int32_t receipts_partitions_ = 0;
+  std::unique_ptr<DedupeIndex> index_;
+  Membership membership_;
+  Deliveries deliveries_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::unique_ptr<RdKafka::KafkaConsumer> reader_;  // the events topic, for the index
+  std::unique_ptr<RdKafka::Producer> producer_;
+  int64_t last_recorded_us_ = 0;
+  StageCounts counts_;
+};
+
+absl::Status Stage::Start() {
+  auto events = KafkaPartitionCount(o_.brokers, events_, o_.timeout, o_.kafka_config);
+  if (!events.ok()) return events.status();
+  events_partitions_ = *events;
+  auto receipts = KafkaPartitionCount(o_.brokers, receipts_, o_.timeout, o_.kafka_config);
+  if (!receipts.ok()) return receipts.status();
+  receipts_partitions_ = *receipts;
+  auto index = DedupeIndex::Open(o_.state_dir, events_);
+  if (!index.ok()) return index.status();
+  index_ = std::move(*index);
+
+  std::string errstr;
+  auto conf = GroupConf(o_.brokers, o_.group, o_.kafka_config, &errstr);
+  if (!conf) return absl::InvalidArgumentError(errstr);
+  if (conf->set("rebalance_cb", &membership_, errstr) != RdKafka::Conf::CONF_OK) return absl::InternalError(errstr);
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), errstr));
+  if (!consumer_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
+  // Reads the events topic by assignment only; never joins its group.
+  auto reader_conf = GroupConf(o_.brokers, o_.group + "-index", o_.kafka_config, &errstr);
+  reader_.reset(RdKafka::KafkaConsumer::create(reader_conf.get(), errstr));
+  if (!reader_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
+
+  std::unique_ptr<RdKafka::Conf> pconf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  pconf->set("bootstrap.servers", o_.brokers, errstr);
+  pconf->set("client.id", "enrol-stage", errstr);
+  pconf->set("broker.address.family", "v4", errstr);
+  pconf->set("log_level", "3", errstr);
+  // One transactional id per process: a stage that lost its partitions is
+  // fenced by the group generation (KIP-447), not by the id.
+  pconf->set("transactional.id", absl::StrCat(o_.group, "-", NewRunId()), errstr);
+  pconf->set("transaction.timeout.ms", std::to_string(Ms(o_.timeout)), errstr);
+  pconf->set("acks", "all", errstr);
+  pconf->set("linger.ms", "5", errstr);
+  pconf->set("batch.num.messages", "10000", errstr);
+  pconf->set("queue.buffering.max.messages", "1000000", errstr);
+  pconf->set("compression.type", "lz4", errstr);
+  if (auto s = ApplyKafkaConfig(o_.kafka_config, pconf.get()); !s.ok()) return s;
+  if (pconf->set("dr_cb", &deliveries_, errstr) != RdKafka::Conf::CONF_OK) return absl::InternalError(errstr);
+  producer_.reset(RdKafka::Producer::create(pconf.get(), errstr));
+  if (!producer_) return absl::UnavailableError(absl::StrCat("kafka producer: ", errstr));
+  if (auto s = TxnFault(producer_->init_transactions(Ms(o_.timeout)), "init_transactions"); !s.ok()) return s;
+  if (RdKafka::ErrorCode err = consumer_->subscribe({incoming_}); err != RdKafka::ERR_NO_ERROR) {
+    return Fault(err, "kafka subscribe");
+  }
+  return absl::OkStatus();
+}
+
+void Stage::Close() {
+  if (consumer_) consumer_->close();
+  if (reader_) reader_->close();
+}
+
+// Indexes the events topic from where the index stands to its end. First
+// waits until the committed offsets of the partitions now held are stable,
+// so the transactions of their previous owner are decided; then reads each
+// events partition (read_committed) up to the high-water mark it has after
+// that, so those transactions' events are indexed.
+absl::Status Stage::CatchUpIndex() {
+  std::vector<RdKafka::TopicPartition*> held;
+  for (int32_t p : membership_.owned()) held.push_back(RdKafka::TopicPartition::create(incoming_, p));
+  RdKafka::ErrorCode err = consumer_->committed(held, Ms(o_.timeout));
+  RdKafka::TopicPartition::destroy(held);
+  if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka committed offsets");
+
+  std::map<int32_t, int64_t> high, reached;
+  std::vector<RdKafka::TopicPartition*> assignment;
+  for (int32_t p = 0; p < events_partitions_; ++p) {
+    int64_t lo = 0, hi = 0;
+    err = reader_->query_watermark_offsets(events_, p, &lo, &hi, Ms(o_.timeout));
+    if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka watermarks");
+    auto at = index_->Indexed(p);
+    if (!at.ok()) return at.status();
+    if (*at >= hi) continue;
+    high[p] = hi;
+    reached[p] = *at;
+    assignment.push_back(RdKafka::TopicPartition::create(events_, p, *at));
+  }
+  if (assignment.empty()) return absl::OkStatus();
+  err = reader_->assign(assignment);
+  RdKafka::TopicPartition::destroy(assignment);
+  if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka assign");
+  std::vector<std::pair<std::string, Stored>> entries;
+  absl::Status status;
+  absl::Time last = absl::Now();
+  size_t open = high.size();
+  while (open > 0 && status.ok()) {
+    std::unique_ptr<RdKafka::Message> m(reader_->consume(200));
+    const int32_t p = m->partition();
+    if (m->err() == RdKafka::ERR__TIMED_OUT) {
+      // An undecided transaction holds the partition's end back.
+      if (absl::Now() - last > o_.timeout) status = absl::UnavailableError("kafka: timed out reading the events topic");
+      continue;
+    }
+    if (m->err() == RdKafka::ERR__PARTITION_EOF) {
+      if (reached[p] < high[p] && m->offset() >= high[p]) --open;
+      reached[p] = std::max(reached[p], m->offset());
+      continue;
+    }
+    if (m->err() != RdKafka::ERR_NO_ERROR) {
+      status = Fault(m->err(), "kafka consume events");
+      break;
+    }
+    last = absl::Now();
+    v1::Event e;
+    if (status = DecodeEventMessage(o_.keys, *m, &e); !status.ok()) break;
+    entries.emplace_back(IndexKey(e.source(), e.record_id()), Stored{e.content_hash(), p, m->offset()});
+    if (reached[p] < high[p] && m->offset() + 1 >= high[p]) --open;
+    reached[p] = std::max(reached[p], m->offset() + 1);
+    if (entries.size() >= kCatchUpWrite) {
+      status = index_->Put(entries, reached);
+      entries.clear();
+    }
+  }
+  reader_->unassign();
+  if (!status.ok()) return status;
+  return index_->Put(entries, reached);
+}
+
+absl::StatusOr<StageCounts> Stage::Run() {
+  std::map<int32_t, int64_t> high;
+  if (o_.until_caught_up) {
+    auto n = KafkaPartitionCount(o_.brokers, incoming_, o_.timeout, o_.kafka_config);
+    if (!n.ok()) return n.status();
+    for (int32_t p = 0; p < *n; ++p) {
+      int64_t lo = 0, hi = 0;
+      RdKafka::ErrorCode err = consumer_->query_watermark_offsets(incoming_, p, &lo, &hi, Ms(o_.timeout));
+      if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka watermarks");
+      high[p] = hi;
+    }
+  }
+  std::vector<std::unique_ptr<RdKafka::Message>> batch;
+  while (!o_.stop()) {
+    if (membership_.TakeCatchUp()) {
+      if (auto s = CatchUpIndex(); !s.ok()) return s;
+    }
+    // A batch read within one generation: a rebalance while reading resets
+    // the positions to the committed offsets, so what was read is dropped.
+    const uint64_t generation = membership_.generation();
+    batch.clear();
+    while (batch.size() < o_.batch_records) {
+      std::unique_ptr<RdKafka::Message> m(consumer_->consume(batch.empty() ? 100 : 10));
+      if (m->err() == RdKafka::ERR__TIMED_OUT) break;
+      if (m->err() == RdKafka::ERR__PARTITION_EOF) {
+        membership_.AtEnd(m->partition(), m->offset());
+        continue;
+      }
+      if (m->err() != RdKafka::ERR_NO_ERROR) return Fault(m->err(), "kafka consume incoming");
+      batch.push_back(std::move(m));
+    }
+    if (membership_.generation() != generation) continue;
+    if (!batch.empty()) {
+      if (auto s = Process(batch); !s.ok()) return s;
+      for (const auto& m : batch) membership_.AtEnd(m->partition(), m->offset() + 1);
+      if (o_.progress) o_.progress(counts_.records);
+    }
+    if (o_.until_caught_up && membership_.CaughtUp(high)) break;
+  }
+  return counts_;
+}
+
+absl::Status Stage::Decide(RdKafka::Message& m, std::vector<Decision>* decisions,
+                           absl::flat_hash_map<std::string, size_t>* first) {
+  Decision& d = decisions->emplace_back();
+  if (auto s = DecodeIncomingMessage(o_.keys, m, &d.in); !s.ok()) return s;
+  v1::Event& e = *d.in.mutable_event();
+  if (e.record_id().empty() || e.person().empty() || e.source() == v1::SOURCE_UNSPECIFIED) {
+    return absl::DataLossError(absl::StrCat("incoming record at partition ", m.partition(), " offset ", m.offset(),
+                                            " lacks source, record_id or person"));
+  }
+  d.index_key = IndexKey(e.source(), e.record_id());
+  const std::string hash = ContentHash(&e);
+  const std::string_view prefix = std::string_view(hash).substr(0, kHashPrefix);
+  if (auto it = first->find(d.index_key); it != first->end()) {
+    const v1::Event& earlier = (*decisions)[it->second].in.event();
+    d.kind = std::string_view(earlier.content_hash()).substr(0, kHashPrefix) == prefix ? Decision::Kind::kDuplicate
+                                                                                       : Decision::Kind::kConflict;
+    d.earlier_append = it->second;
+    return absl::OkStatus();
+  }
+  auto stored = index_->Get(d.index_key);
+  if (!stored.ok()) return stored.status();
+  if (*stored) {
+    d.kind = (*stored)->hash == prefix ? Decision::Kind::kDuplicate : Decision::Kind::kConflict;
+    d.earlier = **stored;
+    return absl::OkStatus();
+  }
+  e.set_event_id(absl::StrCat(SourceName(e.source()), ":", e.record_id()));
+  e.set_content_hash(hash);
+  last_recorded_us_ = std::max(last_recorded_us_, absl::ToUnixMicros(absl::Now()));
+  e.set_recorded_at_us(last_recorded_us_);
+  first->emplace(d.index_key, decisions->size() - 1);
+  return absl::OkStatus();
+}
+
+absl::Status Stage::Process(std::vector<std::unique_ptr<RdKafka::Message>>& batch) {
+  std::vector<Decision> decisions;
+  decisions.reserve(batch.size());
+  absl::flat_hash_map<std::string, size_t> first;
+  std::map<int32_t, int64_t> next;  // the input offsets to commit
+  for (auto& m : batch) {
+    if (auto s = Decide(*m, &decisions, &first); !s.ok()) return s;
+    next[m->partition()] = m->offset() + 1;
+  }
+  if (auto s = Transact(decisions, next); !s.ok()) {
+    RdKafka::Error* abort = producer_->abort_transaction(Ms(o_.timeout));
+    delete abort;
+    return s;
+  }
+  // Committed: the index learns the new records (a crash before this is
+  // repaired by the next catch-up, which reads them from the events topic).
+  std::vector<std::pair<std::string, Stored>> entries;
+  for (const Decision& d : decisions) {
+    if (d.kind != Decision::Kind::kAppend) continue;
+    entries.emplace_back(d.index_key, d.earlier);
+  }
+  return index_->Put(entries, {});
+}
+
+// One transaction: the events, then (their positions known) the conflicts'
+// dead letters and the receipts, then the input offsets.
+absl::Status Stage::Transact(std::vector<Decision>& decisions, const std::map<int32_t, int64_t>& next) {
+  if (auto s = TxnFault(producer_->begin_transaction(), "begin_transaction"); !s.ok()) return s;
+  std::vector<std::pair<std::string, std::string>> messages;
+  std::vector<int32_t> partitions;
+  std::vector<size_t> appended;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    if (decisions[i].kind != Decision::Kind::kAppend) continue;
+    const v1::Event& e = decisions[i].in.event();
+    std::string key = EventMessageKey(o_.keys, e.person());
+    partitions.push_back(PartitionForKey(key, events_partitions_));
+    messages.emplace_back(std::move(key), e.SerializeAsString());
+    appended.push_back(i);
+  }
+  if (auto s = ProduceAll(events_, messages, partitions, /*sealed=*/true); !s.ok()) return s;
+  for (size_t j = 0; j < appended.size(); ++j) {
+    Decision& d = decisions[appended[j]];
+    d.earlier = {d.in.event().content_hash(), deliveries_.slots()[j].partition, deliveries_.slots()[j].offset};
+  }
+  std::map<std::string, v1::Receipt> receipts;
+  messages.clear();
+  for (Decision& d : decisions) {
+    v1::Receipt& r = receipts[d.in.run()];
+    r.set_records(r.records() + 1);
+    if (d.kind == Decision::Kind::kAppend) r.set_accepted(r.accepted() + 1);
+    if (d.kind == Decision::Kind::kDuplicate) r.set_duplicates(r.duplicates() + 1);
+    if (d.kind != Decision::Kind::kConflict) continue;
+    r.set_rejected(r.rejected() + 1);
+    const Stored& earlier = d.earlier_append != SIZE_MAX ? decisions[d.earlier_append].earlier : d.earlier;
+    v1::DeadLetter letter = ConflictLetter(d.in.event(), d.in.record(), Partition{earlier.partition},
+                                           Offset{earlier.offset});
+    letter.set_run(d.in.run());
+    letter.set_recorded_at_us(absl::ToUnixMicros(absl::Now()));
+    std::string key = DeadLetterMessageKey(letter);
+    messages.emplace_back(std::move(key), letter.SerializeAsString());
+  }
+  if (auto s = ProduceAll(dead_, messages, {}, /*sealed=*/true); !s.ok()) return s;
+  messages.clear();
+  partitions.clear();
+  for (auto& [run, r] : receipts) {
+    r.set_run(run);
+    partitions.push_back(PartitionForKey(run, receipts_partitions_));
+    messages.emplace_back(run, r.SerializeAsString());
+  }
+  if (auto s = ProduceAll(receipts_, messages, partitions, /*sealed=*/false); !s.ok()) return s;
+
+  std::vector<RdKafka::TopicPartition*> offsets;
+  for (const auto& [p, o] : next) offsets.push_back(RdKafka::TopicPartition::create(incoming_, p, o));
+  std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer_->groupMetadata());
+  absl::Status s = TxnFault(producer_->send_offsets_to_transaction(offsets, group.get(), Ms(o_.timeout)),
+                            "send_offsets_to_transaction");
+  RdKafka::TopicPartition::destroy(offsets);
+  if (!s.ok()) return s;
+  if (s = TxnFault(producer_->commit_transaction(Ms(o_.timeout)), "commit_transaction"); !s.ok()) return s;
+  for (const Decision& d : decisions) {
+    if (d.kind == Decision::Kind::kAppend) ++counts_.accepted;
+    if (d.kind == Decision::Kind::kDuplicate) ++counts_.duplicates;
+    if (d.kind == Decision::Kind::kConflict) ++counts_.rejected;
+  }
+  counts_.records += static_cast<int64_t>(decisions.size());
+  return absl::OkStatus();
+}
+
+// Produces the messages (sealed values with the key id header when keys are
+// given) and waits for every delivery report; deliveries_ then holds their
+// positions, by index.
+absl::Status Stage::ProduceAll(const std::string& topic, std::vector<std::pair<std::string, std::string>>& messages,
+                               const std::vector<int32_t>& partitions, bool sealed) {
+  deliveries_.Reset(messages.size());
+  if (messages.empty()) return absl::OkStatus();
+  const bool seal = sealed && o_.keys != nullptr;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    auto& [key, plain] = messages[i];
+    std::string value = seal ? SealMessageValue(o_.keys, key, plain) : std::move(plain);
+    RdKafka::Headers* headers = nullptr;
+    if (seal) {
+      headers = RdKafka::Headers::create();
+      headers->add(kKeyIdHeader, o_.keys->key_id());
+    }
+    for (;;) {
+      RdKafka::ErrorCode err = producer_->produce(
+          topic, partitions.empty() ? RdKafka::Topic::PARTITION_UA : partitions[i], RdKafka::Producer::RK_MSG_COPY,
+          value.data(), value.size(), key.data(), key.size(), 0, headers,
+          reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
+      if (err == RdKafka::ERR__QUEUE_FULL) {
+        producer_->poll(50);
+        continue;
+      }
+      if (err != RdKafka::ERR_NO_ERROR) {
+        delete headers;
+        return Fault(err, absl::StrCat("kafka produce to ", topic));
+      }
+      break;
+    }
+  }
+  if (RdKafka::ErrorCode err = producer_->flush(Ms(o_.timeout)); err != RdKafka::ERR_NO_ERROR) {
+    return Fault(err, absl::StrCat("kafka flush to ", topic));
+  }
+  for (const Deliveries::Slot& s : deliveries_.slots()) {
+    if (!s.done) return absl::UnavailableError(absl::StrCat("kafka: no delivery report from ", topic));
+    if (s.err != RdKafka::ERR_NO_ERROR) return Fault(s.err, absl::StrCat("kafka delivery to ", topic));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<StageCounts> RunStage(const StageOptions& options) {
+  if (options.state_dir.empty()) return absl::InvalidArgumentError("--state-dir: is required");
+  Stage stage(options);
+  absl::Status started = stage.Start();
+  absl::StatusOr<StageCounts> counts = started.ok() ? stage.Run() : absl::StatusOr<StageCounts>(started);
+  stage.Close();
+  return counts;
+}
+
+}  // namespace enrol
