@@ -58,9 +58,8 @@ std::map<int32_t, int64_t> HighWatermarks(RdKafka::KafkaConsumer* c, const std::
   std::map<int32_t, int64_t> high;
   for (int32_t p = 0; p < partitions; ++p) {
     int64_t lo = 0, hi = 0;
-    RdKafka::ErrorCode err = c->query_watermark_offsets(topic, p, &lo, &hi, 30000);
-    if (err != RdKafka::ERR_NO_ERROR) {
-      *status = Fault(err, "kafka watermarks");
+    if (absl::Status s = KafkaWatermarks(c, topic, p, &lo, &hi, absl::Seconds(30)); !s.ok()) {
+      *status = s;
       return high;
     }
     high[p] = hi;
@@ -144,6 +143,25 @@ class Projection : public RdKafka::RebalanceCb {
     if (owned_.count(p)) end_[p] = offset;
   }
 
+  // After FlushAll: a partition read to its end stores that end as its
+  // applied offset, past the transaction markers after its last event, so
+  // its lag (high-water mark minus applied) reads 0 and a restart resumes
+  // there.
+  absl::Status AdvanceToEnds() {
+    std::vector<std::pair<Partition, Offset>> offsets;
+    for (const auto& [p, end] : end_) {
+      auto a = applied_.find(p);
+      if (!owned_.count(p) || (a != applied_.end() && a->second >= end)) continue;
+      auto q = pending_.find(p);
+      if (q != pending_.end() && !q->second.empty()) continue;
+      offsets.emplace_back(Partition{p}, Offset{end});
+    }
+    if (offsets.empty()) return absl::OkStatus();
+    if (auto s = state_->Commit({}, offsets); !s.ok()) return s;
+    for (const auto& [p, o] : offsets) applied_[p.value] = o.value;
+    return absl::OkStatus();
+  }
+
   // Everything read is applied (after FlushAll) and each owned partition is
   // read up to the high-water mark it had at start.
   bool CaughtUp(const std::map<int32_t, int64_t>& high) const {
@@ -219,6 +237,7 @@ absl::StatusOr<int64_t> RunProjectionWorker(const WorkerOptions& options, StateS
       break;
     }
     projection.Remember(projection.FlushAll());
+    projection.Remember(projection.AdvanceToEnds());
     if (options.progress) options.progress(projection.applied_count());
     if (options.until_caught_up && projection.CaughtUp(high)) break;
   }

@@ -5,9 +5,9 @@
 //    partition it is given from the offset stored with its state (0 when it
 //    has none, which rebuilds it from the topic).
 //  - RunStream (`enrol stream`): consumes a raw feed topic of JSON lines,
-//    validates and appends; a raw offset is committed only after its events
-//    (and dead letters) are acknowledged, so a crash loses nothing and the
-//    idempotency key absorbs what is replayed.
+//    validates and forwards to the stage (consumers/stage.h); a raw offset is
+//    committed only after its records (and dead letters) are acknowledged, so
+//    a crash loses nothing and the stage absorbs what is replayed.
 // Both run until stop() returns true or, with until_caught_up, until they have
 // applied everything up to the high-water marks they saw at start.
 #ifndef ENROL_CONSUMERS_KAFKA_WORKERS_H_

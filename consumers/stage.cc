@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -12,6 +13,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/big_endian.h"
 #include "common/hashing.h"
 #include "consumers/ingest.h"
@@ -34,10 +36,12 @@ absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
 }
 
-// Takes ownership of a librdkafka transactional error.
-absl::Status TxnFault(RdKafka::Error* error, const std::string& what) {
+// Takes ownership of a librdkafka transactional error; *fatal is set when the
+// producer cannot go on (fenced by another stage, or broken).
+absl::Status TxnFault(RdKafka::Error* error, const std::string& what, bool* fatal = nullptr) {
   if (error == nullptr) return absl::OkStatus();
   absl::Status s = absl::UnavailableError(absl::StrCat("kafka ", what, ": ", error->str()));
+  if (fatal != nullptr && error->is_fatal()) *fatal = true;
   delete error;
   return s;
 }
@@ -85,8 +89,18 @@ class DedupeIndex {
                                                         ", not of ", events_topic, ": give each its own"));
     }
     if (!s.ok()) return FromRocks(s, "the stage's index");
+    // The instance id names this stage's transactions: a restart on the same
+    // index fences and aborts what its killed predecessor left open.
+    s = index->db_->Get(rocksdb::ReadOptions(), "instance", &index->instance_);
+    if (s.IsNotFound()) {
+      index->instance_ = NewRunId();
+      s = index->db_->Put(rocksdb::WriteOptions(), "instance", index->instance_);
+    }
+    if (!s.ok()) return FromRocks(s, "the stage's index");
     return index;
   }
+
+  const std::string& instance() const { return instance_; }
 
   absl::StatusOr<std::optional<Stored>> Get(const std::string& key) {
     std::string v;
@@ -131,6 +145,7 @@ class DedupeIndex {
  private:
   explicit DedupeIndex(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
   std::unique_ptr<rocksdb::DB> db_;
+  std::string instance_;
 };
 
 // Delivery reports of the messages of one produce round: (partition, offset)
@@ -221,10 +236,12 @@ class Stage {
   };
 
   absl::Status CatchUpIndex();
-  absl::Status Process(std::vector<std::unique_ptr<RdKafka::Message>>& batch);
+  // Whether the batch was committed (false: aborted and to be read again).
+  absl::StatusOr<bool> Process(std::vector<std::unique_ptr<RdKafka::Message>>& batch);
   absl::Status Decide(RdKafka::Message& m, std::vector<Decision>* decisions,
                       absl::flat_hash_map<std::string, size_t>* first);
   absl::Status Transact(std::vector<Decision>& decisions, const std::map<int32_t, int64_t>& next);
+  absl::Status Rewind(const std::vector<std::unique_ptr<RdKafka::Message>>& batch);
   absl::Status ProduceAll(const std::string& topic, std::vector<std::pair<std::string, std::string>>& messages,
                           const std::vector<int32_t>& partitions, bool sealed);
 
@@ -239,20 +256,11 @@ class Stage {
   std::unique_ptr<RdKafka::KafkaConsumer> reader_;  // the events topic, for the index
   std::unique_ptr<RdKafka::Producer> producer_;
   int64_t last_recorded_us_ = 0;
+  bool fatal_ = false;  // the transactional producer cannot go on
   StageCounts counts_;
 };
 
 absl::Status Stage::Start() {
-  auto events = KafkaPartitionCount(o_.brokers, events_, o_.timeout, o_.kafka_config);
-  if (!events.ok()) return events.status();
-  events_partitions_ = *events;
-  auto receipts = KafkaPartitionCount(o_.brokers, receipts_, o_.timeout, o_.kafka_config);
-  if (!receipts.ok()) return receipts.status();
-  receipts_partitions_ = *receipts;
-  auto index = DedupeIndex::Open(o_.state_dir, events_);
-  if (!index.ok()) return index.status();
-  index_ = std::move(*index);
-
   std::string errstr;
   auto conf = GroupConf(o_.brokers, o_.group, o_.kafka_config, &errstr);
   if (!conf) return absl::InvalidArgumentError(errstr);
@@ -263,15 +271,25 @@ absl::Status Stage::Start() {
   auto reader_conf = GroupConf(o_.brokers, o_.group + "-index", o_.kafka_config, &errstr);
   reader_.reset(RdKafka::KafkaConsumer::create(reader_conf.get(), errstr));
   if (!reader_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
+  auto events = KafkaPartitionCount(reader_.get(), events_, o_.timeout);
+  if (!events.ok()) return events.status();
+  events_partitions_ = *events;
+  auto receipts = KafkaPartitionCount(reader_.get(), receipts_, o_.timeout);
+  if (!receipts.ok()) return receipts.status();
+  receipts_partitions_ = *receipts;
+  auto index = DedupeIndex::Open(o_.state_dir, events_);
+  if (!index.ok()) return index.status();
+  index_ = std::move(*index);
 
   std::unique_ptr<RdKafka::Conf> pconf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   pconf->set("bootstrap.servers", o_.brokers, errstr);
   pconf->set("client.id", "enrol-stage", errstr);
   pconf->set("broker.address.family", "v4", errstr);
   pconf->set("log_level", "3", errstr);
-  // One transactional id per process: a stage that lost its partitions is
-  // fenced by the group generation (KIP-447), not by the id.
-  pconf->set("transactional.id", absl::StrCat(o_.group, "-", NewRunId()), errstr);
+  // One transactional id per index (two stages cannot share one): a stage
+  // that lost its partitions is fenced by the group generation (KIP-447), and
+  // a restarted one by its id, which aborts what it had left open.
+  pconf->set("transactional.id", absl::StrCat(o_.group, "-", index_->instance()), errstr);
   pconf->set("transaction.timeout.ms", std::to_string(Ms(o_.timeout)), errstr);
   pconf->set("acks", "all", errstr);
   pconf->set("linger.ms", "5", errstr);
@@ -310,8 +328,7 @@ absl::Status Stage::CatchUpIndex() {
   std::vector<RdKafka::TopicPartition*> assignment;
   for (int32_t p = 0; p < events_partitions_; ++p) {
     int64_t lo = 0, hi = 0;
-    err = reader_->query_watermark_offsets(events_, p, &lo, &hi, Ms(o_.timeout));
-    if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka watermarks");
+    if (auto s = KafkaWatermarks(reader_.get(), events_, p, &lo, &hi, o_.timeout); !s.ok()) return s;
     auto at = index_->Indexed(p);
     if (!at.ok()) return at.status();
     if (*at >= hi) continue;
@@ -332,7 +349,11 @@ absl::Status Stage::CatchUpIndex() {
     const int32_t p = m->partition();
     if (m->err() == RdKafka::ERR__TIMED_OUT) {
       // An undecided transaction holds the partition's end back.
-      if (absl::Now() - last > o_.timeout) status = absl::UnavailableError("kafka: timed out reading the events topic");
+      // A transaction left open by a killed stage of another index ends
+      // when it times out (transaction.timeout.ms = the stage's timeout).
+      if (absl::Now() - last > 2 * o_.timeout) {
+        status = absl::UnavailableError("kafka: timed out reading the events topic to its end");
+      }
       continue;
     }
     if (m->err() == RdKafka::ERR__PARTITION_EOF) {
@@ -363,12 +384,11 @@ absl::Status Stage::CatchUpIndex() {
 absl::StatusOr<StageCounts> Stage::Run() {
   std::map<int32_t, int64_t> high;
   if (o_.until_caught_up) {
-    auto n = KafkaPartitionCount(o_.brokers, incoming_, o_.timeout, o_.kafka_config);
+    auto n = KafkaPartitionCount(consumer_.get(), incoming_, o_.timeout);
     if (!n.ok()) return n.status();
     for (int32_t p = 0; p < *n; ++p) {
       int64_t lo = 0, hi = 0;
-      RdKafka::ErrorCode err = consumer_->query_watermark_offsets(incoming_, p, &lo, &hi, Ms(o_.timeout));
-      if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka watermarks");
+      if (auto s = KafkaWatermarks(consumer_.get(), incoming_, p, &lo, &hi, o_.timeout); !s.ok()) return s;
       high[p] = hi;
     }
   }
@@ -393,7 +413,12 @@ absl::StatusOr<StageCounts> Stage::Run() {
     }
     if (membership_.generation() != generation) continue;
     if (!batch.empty()) {
-      if (auto s = Process(batch); !s.ok()) return s;
+      auto committed = Process(batch);
+      if (!committed.ok()) return committed.status();
+      if (!*committed) {
+        absl::SleepFor(absl::Milliseconds(500));
+        continue;
+      }
       for (const auto& m : batch) membership_.AtEnd(m->partition(), m->offset() + 1);
       if (o_.progress) o_.progress(counts_.records);
     }
@@ -436,7 +461,7 @@ absl::Status Stage::Decide(RdKafka::Message& m, std::vector<Decision>* decisions
   return absl::OkStatus();
 }
 
-absl::Status Stage::Process(std::vector<std::unique_ptr<RdKafka::Message>>& batch) {
+absl::StatusOr<bool> Stage::Process(std::vector<std::unique_ptr<RdKafka::Message>>& batch) {
   std::vector<Decision> decisions;
   decisions.reserve(batch.size());
   absl::flat_hash_map<std::string, size_t> first;
@@ -446,9 +471,17 @@ absl::Status Stage::Process(std::vector<std::unique_ptr<RdKafka::Message>>& batc
     next[m->partition()] = m->offset() + 1;
   }
   if (auto s = Transact(decisions, next); !s.ok()) {
-    RdKafka::Error* abort = producer_->abort_transaction(Ms(o_.timeout));
-    delete abort;
-    return s;
+    // Nothing of the batch is applied. A broker lost, a leader moved or a
+    // rebalance: abort, read the batch again and retry. Fenced or broken:
+    // stop (a restarted stage resumes from the last committed batch).
+    if (fatal_) return s;
+    if (auto a = TxnFault(producer_->abort_transaction(Ms(o_.timeout)), "abort_transaction", &fatal_); !a.ok()) {
+      return absl::UnavailableError(absl::StrCat(s.message(), "; then ", a.message()));
+    }
+    std::fprintf(stderr, "enrol stage: %s: transaction aborted, batch of %zu records read again\n",
+                 std::string(s.message()).c_str(), batch.size());
+    if (auto r = Rewind(batch); !r.ok()) return r;
+    return false;
   }
   // Committed: the index learns the new records (a crash before this is
   // repaired by the next catch-up, which reads them from the events topic).
@@ -457,13 +490,29 @@ absl::Status Stage::Process(std::vector<std::unique_ptr<RdKafka::Message>>& batc
     if (d.kind != Decision::Kind::kAppend) continue;
     entries.emplace_back(d.index_key, d.earlier);
   }
-  return index_->Put(entries, {});
+  if (auto s = index_->Put(entries, {}); !s.ok()) return s;
+  return true;
+}
+
+// Seeks each partition of the batch back to its first record in the batch
+// (a partition revoked since is read from its committed offset by its owner).
+absl::Status Stage::Rewind(const std::vector<std::unique_ptr<RdKafka::Message>>& batch) {
+  std::map<int32_t, int64_t> first;
+  for (const auto& m : batch) first.emplace(m->partition(), m->offset());
+  for (const auto& [p, o] : first) {
+    if (!membership_.owned().count(p)) continue;
+    std::unique_ptr<RdKafka::TopicPartition> tp(RdKafka::TopicPartition::create(incoming_, p, o));
+    if (RdKafka::ErrorCode err = consumer_->seek(*tp, Ms(o_.timeout)); err != RdKafka::ERR_NO_ERROR) {
+      return Fault(err, "kafka seek incoming");
+    }
+  }
+  return absl::OkStatus();
 }
 
 // One transaction: the events, then (their positions known) the conflicts'
 // dead letters and the receipts, then the input offsets.
 absl::Status Stage::Transact(std::vector<Decision>& decisions, const std::map<int32_t, int64_t>& next) {
-  if (auto s = TxnFault(producer_->begin_transaction(), "begin_transaction"); !s.ok()) return s;
+  if (auto s = TxnFault(producer_->begin_transaction(), "begin_transaction", &fatal_); !s.ok()) return s;
   std::vector<std::pair<std::string, std::string>> messages;
   std::vector<int32_t> partitions;
   std::vector<size_t> appended;
@@ -511,10 +560,10 @@ absl::Status Stage::Transact(std::vector<Decision>& decisions, const std::map<in
   for (const auto& [p, o] : next) offsets.push_back(RdKafka::TopicPartition::create(incoming_, p, o));
   std::unique_ptr<RdKafka::ConsumerGroupMetadata> group(consumer_->groupMetadata());
   absl::Status s = TxnFault(producer_->send_offsets_to_transaction(offsets, group.get(), Ms(o_.timeout)),
-                            "send_offsets_to_transaction");
+                            "send_offsets_to_transaction", &fatal_);
   RdKafka::TopicPartition::destroy(offsets);
   if (!s.ok()) return s;
-  if (s = TxnFault(producer_->commit_transaction(Ms(o_.timeout)), "commit_transaction"); !s.ok()) return s;
+  if (s = TxnFault(producer_->commit_transaction(Ms(o_.timeout)), "commit_transaction", &fatal_); !s.ok()) return s;
   for (const Decision& d : decisions) {
     if (d.kind == Decision::Kind::kAppend) ++counts_.accepted;
     if (d.kind == Decision::Kind::kDuplicate) ++counts_.duplicates;

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "common/hashing.h"
 #include "ledger/content_hash.h"
 
@@ -39,6 +40,7 @@ std::unique_ptr<RdKafka::KafkaConsumer> Reader(const std::string& brokers, const
   conf->set("auto.offset.reset", "earliest", *errstr);
   conf->set("fetch.max.bytes", "52428800", *errstr);
   conf->set("max.partition.fetch.bytes", "16777216", *errstr);
+  conf->set("fetch.wait.max.ms", "50", *errstr);  // receipts: answered as soon as they come
   if (auto s = ApplyKafkaConfig(kafka_config, conf.get()); !s.ok()) {
     *errstr = std::string(s.message());
     return nullptr;
@@ -205,6 +207,47 @@ absl::Status CreateTopics(const std::string& brokers, const std::string& prefix,
   return status;
 }
 
+absl::Status KafkaWatermarks(RdKafka::Handle* client, const std::string& topic, int32_t partition, int64_t* low,
+                             int64_t* high, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    RdKafka::ErrorCode err = client->query_watermark_offsets(topic, partition, low, high, Ms(timeout));
+    if (err == RdKafka::ERR_NO_ERROR) return absl::OkStatus();
+    const bool moving = err == RdKafka::ERR_NOT_LEADER_FOR_PARTITION || err == RdKafka::ERR_LEADER_NOT_AVAILABLE ||
+                        err == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART || err == RdKafka::ERR__TRANSPORT;
+    if (!moving || absl::Now() > deadline) {
+      return Fault(err, absl::StrCat("kafka watermarks of ", topic, " partition ", partition));
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+}
+
+absl::StatusOr<int32_t> KafkaPartitionCount(RdKafka::Handle* client, const std::string& topic, absl::Duration timeout,
+                                            const KafkaErrorLog* errors) {
+  std::string errstr;
+  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(client, topic, nullptr, errstr));
+  RdKafka::Metadata* raw = nullptr;
+  RdKafka::ErrorCode err = client->metadata(false, t.get(), &raw, Ms(timeout));
+  std::unique_ptr<RdKafka::Metadata> md(raw);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    client->poll(0);  // serves the error events
+    return absl::UnavailableError(absl::StrCat("kafka metadata for ", topic, ": ", RdKafka::err2str(err),
+                                               errors != nullptr ? errors->Explain() : std::string()));
+  }
+  for (const RdKafka::TopicMetadata* tm : *md->topics()) {
+    if (tm->topic() != topic) continue;
+    // Refused (no Describe ACL) before missing: the broker says which.
+    if (tm->err() != RdKafka::ERR_NO_ERROR && tm->err() != RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
+      return Fault(tm->err(), absl::StrCat("kafka topic ", topic));
+    }
+    if (tm->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART || tm->partitions()->empty()) {
+      return absl::NotFoundError(absl::StrCat("kafka topic ", topic, " does not exist (deploy/kafka/topics.sh create)"));
+    }
+    return static_cast<int32_t>(tm->partitions()->size());
+  }
+  return absl::NotFoundError(absl::StrCat("kafka topic ", topic, " does not exist"));
+}
+
 absl::StatusOr<int32_t> KafkaPartitionCount(const std::string& brokers, const std::string& topic,
                                             absl::Duration timeout, const KafkaConfig& kafka_config) {
   std::string errstr;
@@ -215,30 +258,11 @@ absl::StatusOr<int32_t> KafkaPartitionCount(const std::string& brokers, const st
   conf->set("event_cb", static_cast<RdKafka::EventCb*>(&errors), errstr);
   std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf.get(), errstr));
   if (!p) return absl::UnavailableError(absl::StrCat("kafka: ", errstr));
-  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(p.get(), topic, nullptr, errstr));
-  RdKafka::Metadata* raw = nullptr;
-  RdKafka::ErrorCode err = p->metadata(false, t.get(), &raw, Ms(timeout));
-  std::unique_ptr<RdKafka::Metadata> md(raw);
-  if (err != RdKafka::ERR_NO_ERROR) {
-    p->poll(0);  // serves the error events
-    return absl::UnavailableError(
-        absl::StrCat("kafka metadata for ", topic, ": ", RdKafka::err2str(err), errors.Explain()));
-  }
-  for (const RdKafka::TopicMetadata* tm : *md->topics()) {
-    if (tm->topic() != topic) continue;
-    if (tm->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART || tm->partitions()->empty()) {
-      return absl::NotFoundError(absl::StrCat("kafka topic ", topic, " does not exist (deploy/kafka/topics.sh create)"));
-    }
-    if (tm->err() != RdKafka::ERR_NO_ERROR) return Fault(tm->err(), absl::StrCat("kafka topic ", topic));
-    return static_cast<int32_t>(tm->partitions()->size());
-  }
-  return absl::NotFoundError(absl::StrCat("kafka topic ", topic, " does not exist"));
+  return KafkaPartitionCount(p.get(), topic, timeout, &errors);
 }
 
 absl::StatusOr<std::unique_ptr<KafkaLog>> KafkaLog::Open(KafkaOptions options) {
-  auto partitions = KafkaPartitionCount(options.brokers, options.events_topic, options.timeout, options.kafka_config);
-  if (!partitions.ok()) return partitions.status();
-  std::unique_ptr<KafkaLog> log(new KafkaLog(std::move(options), *partitions));
+  std::unique_ptr<KafkaLog> log(new KafkaLog(std::move(options), 0));
   std::string errstr;
   auto conf = BaseConf(log->options_.brokers, &errstr);
   conf->set("enable.idempotence", "true", errstr);
@@ -252,8 +276,14 @@ absl::StatusOr<std::unique_ptr<KafkaLog>> KafkaLog::Open(KafkaOptions options) {
   if (conf->set("dr_cb", log->delivery_.get(), errstr) != RdKafka::Conf::CONF_OK) {
     return absl::InternalError(absl::StrCat("kafka: ", errstr));
   }
+  conf->set("event_cb", static_cast<RdKafka::EventCb*>(log->errors_.get()), errstr);
   log->producer_.reset(RdKafka::Producer::create(conf.get(), errstr));
   if (!log->producer_) return absl::UnavailableError(absl::StrCat("kafka producer: ", errstr));
+  // Asked through the producer: one connection, not a client of its own.
+  auto partitions = KafkaPartitionCount(log->producer_.get(), log->options_.events_topic, log->options_.timeout,
+                                        log->errors_.get());
+  if (!partitions.ok()) return partitions.status();
+  log->partitions_ = *partitions;
   {
     absl::MutexLock lock(&log->read_mu_);
     log->reader_ = Reader(log->options_.brokers, log->options_.kafka_config, &errstr);
@@ -263,7 +293,10 @@ absl::StatusOr<std::unique_ptr<KafkaLog>> KafkaLog::Open(KafkaOptions options) {
 }
 
 KafkaLog::KafkaLog(KafkaOptions options, int32_t partitions)
-    : options_(std::move(options)), partitions_(partitions), delivery_(std::make_unique<Delivery>()) {}
+    : options_(std::move(options)),
+      partitions_(partitions),
+      errors_(std::make_unique<KafkaErrorLog>()),
+      delivery_(std::make_unique<Delivery>()) {}
 
 KafkaLog::~KafkaLog() {
   if (producer_) producer_->flush(Ms(options_.timeout));
@@ -326,16 +359,18 @@ absl::Status KafkaLog::Append(std::vector<v1::Event>& events, std::vector<Append
 
 absl::Status KafkaLog::Forward(std::vector<v1::Event>& events, const std::vector<std::string>& texts) {
   if (incoming_partitions_ == 0) {
-    auto n = KafkaPartitionCount(options_.brokers, options_.incoming_topic, options_.timeout, options_.kafka_config);
+    auto n = KafkaPartitionCount(producer_.get(), options_.incoming_topic, options_.timeout);
     if (!n.ok()) return n.status();
-    auto r = KafkaPartitionCount(options_.brokers, options_.receipts_topic, options_.timeout, options_.kafka_config);
+    auto r = KafkaPartitionCount(producer_.get(), options_.receipts_topic, options_.timeout);
     if (!r.ok()) return r.status();
     // This run's receipts start after what the receipts partition holds now.
     receipts_partition_ = PartitionForKey(run_, *r);
     int64_t low = 0, high = 0;
-    RdKafka::ErrorCode err = producer_->query_watermark_offsets(options_.receipts_topic, receipts_partition_, &low,
-                                                                &high, Ms(options_.timeout));
-    if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka watermarks of the receipts");
+    if (auto s = KafkaWatermarks(producer_.get(), options_.receipts_topic, receipts_partition_, &low, &high,
+                                 options_.timeout);
+        !s.ok()) {
+      return s;
+    }
     receipts_next_ = high;
     incoming_partitions_ = *n;
   }
@@ -420,9 +455,10 @@ absl::StatusOr<v1::Receipt> KafkaLog::AwaitReceipts() {
 
 absl::StatusOr<Offset> KafkaLog::EndOffset(Partition p) {
   int64_t low = 0, high = 0;
-  RdKafka::ErrorCode err =
-      producer_->query_watermark_offsets(options_.events_topic, p.value, &low, &high, Ms(options_.timeout));
-  if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka watermarks");
+  if (auto s = KafkaWatermarks(producer_.get(), options_.events_topic, p.value, &low, &high, options_.timeout);
+      !s.ok()) {
+    return s;
+  }
   return Offset{high};
 }
 
@@ -481,8 +517,7 @@ absl::Status KafkaLog::Put(const std::vector<v1::DeadLetter>& letters) {
 
 absl::Status KafkaLog::ForEach(std::optional<v1::Source> source,
                                const std::function<bool(const v1::DeadLetter&)>& fn) {
-  auto count =
-      KafkaPartitionCount(options_.brokers, options_.dead_letter_topic, options_.timeout, options_.kafka_config);
+  auto count = KafkaPartitionCount(producer_.get(), options_.dead_letter_topic, options_.timeout);
   if (!count.ok()) return count.status();
   // Every letter, in (source, run, file, line) order (a producer retry may
   // have written one twice: the same run, file and line).
@@ -490,9 +525,10 @@ absl::Status KafkaLog::ForEach(std::optional<v1::Source> source,
   absl::MutexLock lock(&read_mu_);
   for (int32_t p = 0; p < *count; ++p) {
     int64_t low = 0, high = 0;
-    RdKafka::ErrorCode err =
-        producer_->query_watermark_offsets(options_.dead_letter_topic, p, &low, &high, Ms(options_.timeout));
-    if (err != RdKafka::ERR_NO_ERROR) return Fault(err, "kafka watermarks");
+    if (auto s = KafkaWatermarks(producer_.get(), options_.dead_letter_topic, p, &low, &high, options_.timeout);
+        !s.ok()) {
+      return s;
+    }
     if (high <= low) continue;
     std::unique_ptr<RdKafka::TopicPartition> tp(
         RdKafka::TopicPartition::create(options_.dead_letter_topic, p, low));

@@ -30,6 +30,7 @@
 #include "ledger/log.h"
 
 namespace RdKafka {
+class Handle;
 class Message;
 class Producer;
 class KafkaConsumer;
@@ -90,7 +91,9 @@ class KafkaLog final : public Log, public DeadLetterStore {
 
   struct Delivery;
   const KafkaOptions options_;
-  const int32_t partitions_;
+  int32_t partitions_;  // set by Open
+  // The producer's connection errors, which explain a timeout; outlives it.
+  std::unique_ptr<KafkaErrorLog> errors_;
   // This process's run: stamped on the dead letters it writes.
   const std::string run_ = NewRunId();
   std::unique_ptr<Delivery> delivery_;
@@ -136,7 +139,16 @@ absl::Status DecodeIncomingMessage(const Keyring* keys, RdKafka::Message& m, v1:
 absl::Status DecodeEventMessage(const Keyring* keys, RdKafka::Message& m, v1::Event* event);
 absl::Status DecodeDeadLetterMessage(const Keyring* keys, RdKafka::Message& m, v1::DeadLetter* letter);
 
-// The partition count of a topic; kNotFound when it does not exist.
+// The low and high watermarks of a partition, asked through `client`. A
+// partition whose leader is moving or not yet elected (a new topic) is asked
+// again until `timeout`; kUnavailable then.
+absl::Status KafkaWatermarks(RdKafka::Handle* client, const std::string& topic, int32_t partition, int64_t* low,
+                             int64_t* high, absl::Duration timeout);
+
+// The partition count of a topic; kNotFound when it does not exist. The
+// first form asks through a client already connected.
+absl::StatusOr<int32_t> KafkaPartitionCount(RdKafka::Handle* client, const std::string& topic, absl::Duration timeout,
+                                            const KafkaErrorLog* errors = nullptr);
 absl::StatusOr<int32_t> KafkaPartitionCount(const std::string& brokers, const std::string& topic,
                                             absl::Duration timeout, const KafkaConfig& kafka_config = {});
 

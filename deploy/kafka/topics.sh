@@ -7,10 +7,12 @@
 #                          [-- EXTRA TopicCommand ARGS]
 #
 #   enrol.events        P partitions (default 16), keyed by person
+#   enrol.incoming      P partitions, keyed by (source, record_id): what ingest hands the stage
+#   enrol.receipts      1 partition, kept 7 days: what the stage made of each ingest run
 #   enrol.deadletters   Q partitions (default 4)
 #   enrol.raw.tax  enrol.raw.civil  enrol.raw.registry  enrol.raw.claims   Q partitions each
 #
-# Every topic: cleanup.policy=delete, retention.ms=-1, retention.bytes=-1 (kept forever),
+# Every topic but the receipts: cleanup.policy=delete, retention.ms=-1, retention.bytes=-1 (kept forever),
 # replication factor R, min.insync.replicas=2 when R >= 3 else 1. R defaults to the node
 # count of the cluster in DIR (default /tmp/enrol-kafka) when the bootstrap is that
 # cluster, else 1. The bootstrap defaults to every node of that cluster, else
@@ -82,11 +84,13 @@ case "$action" in
     create() {
       topic_command --create --if-not-exists --topic "$1" --partitions "$2" \
         --replication-factor "$replication" \
-        --config cleanup.policy=delete --config retention.ms=-1 --config retention.bytes=-1 \
+        --config cleanup.policy=delete --config retention.ms="${3:--1}" --config retention.bytes=-1 \
         --config min.insync.replicas="$min_isr" ${extra[@]+"${extra[@]}"} |
         { grep -v '^WARNING: Due to limitations in metric names' || true; }
     }
     create "$EVENTS_TOPIC" "$partitions"
+    create enrol.incoming "$partitions"
+    create enrol.receipts 1 604800000
     for t in "${OTHER_TOPICS[@]}"; do create "$t" "$raw_partitions"; done
     # TopicCommand is silent for topics that already existed; show the outcome.
     topic_command --list --topic 'enrol\..*'
