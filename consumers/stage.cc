@@ -271,7 +271,12 @@ absl::Status Stage::Start() {
   auto reader_conf = GroupConf(o_.brokers, o_.group + "-index", o_.kafka_config, &errstr);
   reader_.reset(RdKafka::KafkaConsumer::create(reader_conf.get(), errstr));
   if (!reader_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
+  // A stage may start before the topics are made: it waits for them.
   auto events = KafkaPartitionCount(reader_.get(), events_, o_.timeout);
+  for (absl::Time give_up = absl::Now() + o_.timeout; absl::IsNotFound(events.status()) && absl::Now() < give_up;) {
+    absl::SleepFor(absl::Seconds(1));
+    events = KafkaPartitionCount(reader_.get(), events_, o_.timeout);
+  }
   if (!events.ok()) return events.status();
   events_partitions_ = *events;
   auto receipts = KafkaPartitionCount(reader_.get(), receipts_, o_.timeout);

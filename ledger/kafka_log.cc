@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/match.h"
@@ -222,8 +223,10 @@ absl::Status KafkaWatermarks(RdKafka::Handle* client, const std::string& topic, 
   }
 }
 
-absl::StatusOr<int32_t> KafkaPartitionCount(RdKafka::Handle* client, const std::string& topic, absl::Duration timeout,
-                                            const KafkaErrorLog* errors) {
+namespace {
+
+absl::StatusOr<int32_t> AskPartitionCount(RdKafka::Handle* client, const std::string& topic, absl::Duration timeout,
+                                          const KafkaErrorLog* errors) {
   std::string errstr;
   std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(client, topic, nullptr, errstr));
   RdKafka::Metadata* raw = nullptr;
@@ -246,6 +249,20 @@ absl::StatusOr<int32_t> KafkaPartitionCount(RdKafka::Handle* client, const std::
     return static_cast<int32_t>(tm->partitions()->size());
   }
   return absl::NotFoundError(absl::StrCat("kafka topic ", topic, " does not exist"));
+}
+
+}  // namespace
+
+absl::StatusOr<int32_t> KafkaPartitionCount(RdKafka::Handle* client, const std::string& topic, absl::Duration timeout,
+                                            const KafkaErrorLog* errors) {
+  // A topic just created can be unknown to a broker for a moment (its
+  // metadata propagates from the controller): asked again for up to 3 s.
+  const absl::Time settle = absl::Now() + std::min(timeout, absl::Seconds(3));
+  for (;;) {
+    auto n = AskPartitionCount(client, topic, timeout, errors);
+    if (!absl::IsNotFound(n.status()) || absl::Now() > settle) return n;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
 }
 
 absl::StatusOr<int32_t> KafkaPartitionCount(const std::string& brokers, const std::string& topic,
