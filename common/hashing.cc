@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <cstdlib>
+#include <memory>
 
 #include "absl/strings/escaping.h"
 
@@ -48,9 +49,17 @@ std::string Sha256::Finish() {
 }
 
 std::string Sha256Of(std::string_view data) {
+  // One context per thread, reset for each digest (not made anew).
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out, &len, Sha256Md(), nullptr) != 1) std::abort();
+  if (EVP_DigestInit_ex(ctx.get(), Sha256Md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) {
+    std::abort();
+  }
   return std::string(reinterpret_cast<char*>(out), len);
 }
 

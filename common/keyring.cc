@@ -72,11 +72,76 @@ absl::Status CreateDefaultKey(const std::string& path) {
 
 }  // namespace
 
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+// HMAC-SHA-256 (RFC 2104) with the keyed inner and outer SHA-256 states made
+// once per thread and key and copied for each message: OpenSSL 3 looks a
+// digest up by name for every one-shot HMAC(), which cost more than hashing
+// an ID number.
 std::string HmacSha256(std::string_view key, std::string_view data) {
+  struct Keyed {
+    std::string key;
+    MdCtx inner, outer, work;
+  };
+  thread_local Keyed k;
+  constexpr size_t kBlock = 64;
+  if (!k.work || k.key != key) {
+    k.key = std::string(key);
+    std::string block(kBlock, '\0');
+    if (key.size() > kBlock) {
+      unsigned int n = 0;
+      EVP_Digest(key.data(), key.size(), U(block.data()), &n, EVP_sha256(), nullptr);
+    } else {
+      std::memcpy(block.data(), key.data(), key.size());
+    }
+    k.inner.reset(EVP_MD_CTX_new());
+    k.outer.reset(EVP_MD_CTX_new());
+    k.work.reset(EVP_MD_CTX_new());
+    std::string pad = block;
+    for (char& c : pad) c = static_cast<char>(c ^ 0x36);
+    EVP_DigestInit_ex(k.inner.get(), EVP_sha256(), nullptr);
+    EVP_DigestUpdate(k.inner.get(), pad.data(), kBlock);
+    pad = block;
+    for (char& c : pad) c = static_cast<char>(c ^ 0x5c);
+    EVP_DigestInit_ex(k.outer.get(), EVP_sha256(), nullptr);
+    EVP_DigestUpdate(k.outer.get(), pad.data(), kBlock);
+  }
+  unsigned char inner[EVP_MAX_MD_SIZE];
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), U(data.data()), data.size(), out, &len);
+  EVP_MD_CTX_copy_ex(k.work.get(), k.inner.get());
+  EVP_DigestUpdate(k.work.get(), data.data(), data.size());
+  EVP_DigestFinal_ex(k.work.get(), inner, &len);
+  EVP_MD_CTX_copy_ex(k.work.get(), k.outer.get());
+  EVP_DigestUpdate(k.work.get(), inner, len);
+  EVP_DigestFinal_ex(k.work.get(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
+}
+
+// The AES-256-GCM contexts of this thread, keyed once per key: a message
+// only sets its nonce. (A fresh context per message made OpenSSL 3 look the
+// cipher up by name and expand the key each time.)
+static EVP_CIPHER_CTX* GcmContext(const std::string& key, bool encrypt) {
+  struct Keyed {
+    std::string key;
+    CipherCtx enc, dec;
+  };
+  thread_local Keyed k;
+  if (!k.enc || k.key != key) {
+    k.key = key;
+    k.enc.reset(EVP_CIPHER_CTX_new());
+    EVP_EncryptInit_ex(k.enc.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr);
+    EVP_CIPHER_CTX_ctrl(k.enc.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr);
+    EVP_EncryptInit_ex(k.enc.get(), nullptr, nullptr, U(key.data()), nullptr);
+    k.dec.reset(EVP_CIPHER_CTX_new());
+    EVP_DecryptInit_ex(k.dec.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr);
+    EVP_CIPHER_CTX_ctrl(k.dec.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr);
+    EVP_DecryptInit_ex(k.dec.get(), nullptr, nullptr, U(key.data()), nullptr);
+  }
+  return encrypt ? k.enc.get() : k.dec.get();
 }
 
 std::string Keyring::ResolvePath(const std::string& explicit_path) {
@@ -168,21 +233,33 @@ std::string Seal(const std::string& key, std::string_view plaintext, std::string
   std::string out(1 + kNonceBytes + plaintext.size() + kTagBytes, '\0');
   out[0] = static_cast<char>(kSealVersion);
   char* nonce = out.data() + 1;
-  if (RAND_bytes(U(nonce), kNonceBytes) != 1) {
-    // A repeated GCM nonce gives the key away: never seal without a fresh one.
-    std::fprintf(stderr, "enrol: the system's random source failed; stopping\n");
-    std::abort();
+  // Nonces come from the system's CSPRNG a buffer at a time (one RAND_bytes
+  // call per 340 messages; each call costs more than sealing a short value).
+  struct NonceBuffer {
+    unsigned char bytes[kNonceBytes * 340];
+    size_t used = sizeof bytes;
+  };
+  thread_local NonceBuffer nb;
+  if (nb.used + kNonceBytes > sizeof nb.bytes) {
+    if (RAND_bytes(nb.bytes, static_cast<int>(sizeof nb.bytes)) != 1) {
+      // A repeated GCM nonce gives the key away: never seal without a fresh one.
+      std::fprintf(stderr, "enrol: the system's random source failed; stopping\n");
+      std::abort();
+    }
+    nb.used = 0;
   }
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  std::memcpy(nonce, nb.bytes + nb.used, kNonceBytes);
+  // Each nonce is used once: the buffer's bytes are wiped as they are taken.
+  std::memset(nb.bytes + nb.used, 0, kNonceBytes);
+  nb.used += kNonceBytes;
+  EVP_CIPHER_CTX* ctx = GcmContext(key, /*encrypt=*/true);
   int len = 0;
-  EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr);
-  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr);
-  EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, U(key.data()), U(nonce));
-  if (!aad.empty()) EVP_EncryptUpdate(ctx.get(), nullptr, &len, U(aad.data()), static_cast<int>(aad.size()));
+  EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, U(nonce));
+  if (!aad.empty()) EVP_EncryptUpdate(ctx, nullptr, &len, U(aad.data()), static_cast<int>(aad.size()));
   char* body = nonce + kNonceBytes;
-  EVP_EncryptUpdate(ctx.get(), U(body), &len, U(plaintext.data()), static_cast<int>(plaintext.size()));
-  EVP_EncryptFinal_ex(ctx.get(), U(body + len), &len);
-  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, body + plaintext.size());
+  EVP_EncryptUpdate(ctx, U(body), &len, U(plaintext.data()), static_cast<int>(plaintext.size()));
+  EVP_EncryptFinal_ex(ctx, U(body + len), &len);
+  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, body + plaintext.size());
   return out;
 }
 
@@ -199,16 +276,14 @@ absl::StatusOr<std::string> Unseal(const std::string& key, std::string_view seal
   const char* body = nonce + kNonceBytes;
   const size_t n = sealed.size() - 1 - kNonceBytes - kTagBytes;
   std::string out(n, '\0');
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  EVP_CIPHER_CTX* ctx = GcmContext(key, /*encrypt=*/false);
   int len = 0;
-  EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr);
-  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr);
-  EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, U(key.data()), U(nonce));
-  if (!aad.empty()) EVP_DecryptUpdate(ctx.get(), nullptr, &len, U(aad.data()), static_cast<int>(aad.size()));
-  EVP_DecryptUpdate(ctx.get(), U(out.data()), &len, U(body), static_cast<int>(n));
+  EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, U(nonce));
+  if (!aad.empty()) EVP_DecryptUpdate(ctx, nullptr, &len, U(aad.data()), static_cast<int>(aad.size()));
+  EVP_DecryptUpdate(ctx, U(out.data()), &len, U(body), static_cast<int>(n));
   std::string tag(body + n, kTagBytes);
-  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data());
-  if (EVP_DecryptFinal_ex(ctx.get(), U(out.data() + len), &len) != 1) {
+  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data());
+  if (EVP_DecryptFinal_ex(ctx, U(out.data() + len), &len) != 1) {
     return absl::DataLossError(
         "sealed value fails authentication: altered, truncated, or sealed under another key");
   }
