@@ -594,21 +594,10 @@ absl::Status Stage::ProduceAll(const std::string& topic, std::vector<std::pair<s
       headers = RdKafka::Headers::create();
       headers->add(kKeyIdHeader, o_.keys->key_id());
     }
-    for (;;) {
-      RdKafka::ErrorCode err = producer_->produce(
-          topic, partitions.empty() ? RdKafka::Topic::PARTITION_UA : partitions[i], RdKafka::Producer::RK_MSG_COPY,
-          value.data(), value.size(), key.data(), key.size(), 0, headers,
-          reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
-      if (err == RdKafka::ERR__QUEUE_FULL) {
-        producer_->poll(50);
-        continue;
-      }
-      if (err != RdKafka::ERR_NO_ERROR) {
-        delete headers;
-        return Fault(err, absl::StrCat("kafka produce to ", topic));
-      }
-      break;
-    }
+    RdKafka::ErrorCode err =
+        KafkaProduce(producer_.get(), topic, partitions.empty() ? RdKafka::Topic::PARTITION_UA : partitions[i], value,
+                     key, 0, headers, reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
+    if (err != RdKafka::ERR_NO_ERROR) return Fault(err, absl::StrCat("kafka produce to ", topic));
   }
   if (RdKafka::ErrorCode err = producer_->flush(Ms(o_.timeout)); err != RdKafka::ERR_NO_ERROR) {
     return Fault(err, absl::StrCat("kafka flush to ", topic));

@@ -211,6 +211,21 @@ absl::Status CreateTopics(const std::string& brokers, const std::string& prefix,
   return status;
 }
 
+RdKafka::ErrorCode KafkaProduce(RdKafka::Producer* producer, const std::string& topic, int32_t partition,
+                                std::string_view value, std::string_view key, int64_t timestamp_ms,
+                                RdKafka::Headers* headers, void* opaque) {
+  for (;;) {
+    RdKafka::ErrorCode err = producer->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY,
+                                               const_cast<char*>(value.data()), value.size(), key.data(), key.size(),
+                                               timestamp_ms, headers, opaque);
+    if (err != RdKafka::ERR__QUEUE_FULL) {
+      if (err != RdKafka::ERR_NO_ERROR) delete headers;
+      return err;
+    }
+    producer->poll(50);
+  }
+}
+
 absl::Status KafkaWatermarks(RdKafka::Handle* client, const std::string& topic, int32_t partition, int64_t* low,
                              int64_t* high, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
@@ -340,22 +355,13 @@ absl::Status KafkaLog::Produce(const std::string& topic,
       headers = RdKafka::Headers::create();
       headers->add(kKeyIdHeader, options_.keys->key_id());
     }
-    for (;;) {
-      RdKafka::ErrorCode err = producer_->produce(
-          topic, partitions.empty() ? RdKafka::Topic::PARTITION_UA : partitions[i], RdKafka::Producer::RK_MSG_COPY,
-          const_cast<char*>(value.data()), value.size(), key.data(), key.size(), now_ms, headers,
-          reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
-      if (err == RdKafka::ERR__QUEUE_FULL) {
-        producer_->poll(50);
-        continue;
-      }
-      if (err != RdKafka::ERR_NO_ERROR) {
-        delete headers;
-        producer_->flush(Ms(options_.timeout));
-        delivery_->slots = nullptr;
-        return Fault(err, absl::StrCat("kafka produce to ", topic));
-      }
-      break;
+    RdKafka::ErrorCode err =
+        KafkaProduce(producer_.get(), topic, partitions.empty() ? RdKafka::Topic::PARTITION_UA : partitions[i], value,
+                     key, now_ms, headers, reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
+    if (err != RdKafka::ERR_NO_ERROR) {
+      producer_->flush(Ms(options_.timeout));
+      delivery_->slots = nullptr;
+      return Fault(err, absl::StrCat("kafka produce to ", topic));
     }
   }
   RdKafka::ErrorCode err = producer_->flush(Ms(options_.timeout));

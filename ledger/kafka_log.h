@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -31,6 +32,7 @@
 
 namespace RdKafka {
 class Handle;
+class Headers;
 class Message;
 class Producer;
 class KafkaConsumer;
@@ -138,6 +140,13 @@ absl::Status DecodeIncomingMessage(const Keyring* keys, RdKafka::Message& m, v1:
 // parse.
 absl::Status DecodeEventMessage(const Keyring* keys, RdKafka::Message& m, v1::Event* event);
 absl::Status DecodeDeadLetterMessage(const Keyring* keys, RdKafka::Message& m, v1::DeadLetter* letter);
+
+// Produces one message (a copy), waiting while the producer's queue is full.
+// On an error the headers are freed (librdkafka owns them only once a produce
+// call succeeds).
+RdKafka::ErrorCode KafkaProduce(RdKafka::Producer* producer, const std::string& topic, int32_t partition,
+                                std::string_view value, std::string_view key, int64_t timestamp_ms,
+                                RdKafka::Headers* headers, void* opaque);
 
 // The low and high watermarks of a partition, asked through `client`. A
 // partition whose leader is moving or not yet elected (a new topic) is asked
