@@ -5,6 +5,7 @@
 #include <atomic>
 #include <map>
 #include <thread>
+#include <unordered_map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,8 @@ namespace enrol {
 namespace {
 
 constexpr size_t kApplyBatch = 200000;
+// Partitions rebuilt at once (the others paused): memory holds their facts.
+constexpr size_t kRebuildingAtOnce = 2;
 
 absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
@@ -75,9 +78,14 @@ std::map<int32_t, int64_t> HighWatermarks(RdKafka::KafkaConsumer* c, const std::
 // The projection worker's state across callbacks.
 class Projection : public RdKafka::RebalanceCb {
  public:
-  Projection(StateStore* state, const ProfileSet& profiles, int32_t partitions,
+  Projection(StateStore* state, const ProfileSet& profiles, std::string topic, int32_t partitions,
              std::function<absl::Status(const std::vector<int32_t>&)> on_assign)
-      : state_(state), projector_(state, &profiles), partitions_(partitions), on_assign_(std::move(on_assign)) {}
+      : state_(state),
+        profiles_(profiles),
+        projector_(state, &profiles),
+        topic_(std::move(topic)),
+        partitions_(partitions),
+        on_assign_(std::move(on_assign)) {}
 
   void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& parts) override {
@@ -89,9 +97,14 @@ class Projection : public RdKafka::RebalanceCb {
         applied_[tp->partition()] = at;
         end_.erase(tp->partition());
         owned_.insert(tp->partition());
+        if (at == 0) rebuilding_.insert(tp->partition());
       }
       c->assign(parts);
+      // librdkafka keeps a partition's pause across assignments: start from
+      // none paused, then pause what waits for its rebuild.
+      c->resume(parts);
       assigned_once_ = true;
+      PauseRebuildsBeyondTheFirst(c);
     } else {
       // Hand the partitions over with everything read applied.
       Remember(FlushAll());
@@ -102,6 +115,10 @@ class Projection : public RdKafka::RebalanceCb {
       for (RdKafka::TopicPartition* tp : parts) {
         owned_.erase(tp->partition());
         pending_.erase(tp->partition());
+        rebuilding_.erase(tp->partition());
+        paused_.erase(tp->partition());
+        gathered_.erase(tp->partition());
+        gathered_next_.erase(tp->partition());
       }
     }
     StateStore::Ownership o;
@@ -115,8 +132,65 @@ class Projection : public RdKafka::RebalanceCb {
   void Add(std::unique_ptr<RdKafka::Message> m) {
     const int32_t p = m->partition();
     if (!owned_.count(p) || m->offset() < applied_[p]) return;  // stale redelivery
+    if (rebuilding_.count(p)) {
+      Gather(p, *m);
+      return;
+    }
     pending_[p].push_back(std::move(m));
     ++pending_count_;
+  }
+
+  // A partition this worker has no state for is rebuilt as `enrol replay`
+  // does: its facts gathered by person up to the partition's end, then each
+  // person folded once (an incremental fold of a topic in time order would
+  // fold a person once per batch). kRebuildingAtOnce partitions at a time,
+  // the others paused, so memory holds that many partitions' facts.
+  void PauseRebuildsBeyondTheFirst(RdKafka::KafkaConsumer* c) {
+    std::vector<RdKafka::TopicPartition*> pause;
+    size_t active = 0;
+    for (int32_t p : rebuilding_) {
+      if (active++ < kRebuildingAtOnce) continue;
+      pause.push_back(RdKafka::TopicPartition::create(topic_, p));
+      paused_.insert(p);
+    }
+    if (!pause.empty()) c->pause(pause);
+    RdKafka::TopicPartition::destroy(pause);
+  }
+
+  void Gather(int32_t p, RdKafka::Message& m) {
+    // A paused partition's fetched messages can come again after resume.
+    int64_t& next = gathered_next_[p];
+    if (m.offset() < next) return;
+    next = m.offset() + 1;
+    v1::Event event;
+    // Opened with the keys the store was opened with: the one keyring.
+    if (absl::Status s = DecodeEventMessage(state_->keys(), m, &event); !s.ok()) {
+      Remember(s);
+      return;
+    }
+    gathered_[p][event.person()].push_back(FactOfEvent(event, m.offset()));
+    ++gathered_facts_[p];
+  }
+
+  // At partition p's end (`offset`): a partition being rebuilt folds what it
+  // gathered, stores `offset` with it, and the next paused one is resumed.
+  absl::Status FinishRebuild(RdKafka::KafkaConsumer* c, int32_t p, int64_t offset) {
+    if (!rebuilding_.count(p)) return absl::OkStatus();
+    auto& by_person = gathered_[p];
+    if (auto s = CommitRebuilt(state_, profiles_, by_person, Partition{p}, Offset{offset}); !s.ok()) return s;
+    applied_[p] = offset;
+    applied_count_ += gathered_facts_[p];
+    gathered_facts_.erase(p);
+    gathered_.erase(p);
+    gathered_next_.erase(p);
+    rebuilding_.erase(p);
+    if (!paused_.empty()) {  // the next partition to rebuild
+      std::vector<RdKafka::TopicPartition*> next{RdKafka::TopicPartition::create(topic_, *paused_.begin())};
+      paused_.erase(paused_.begin());
+      c->resume(next);
+      RdKafka::TopicPartition::destroy(next);
+    }
+    return absl::OkStatus();
   }
 
   size_t pending() const { return pending_count_; }
@@ -171,8 +245,10 @@ class Projection : public RdKafka::RebalanceCb {
   }
 
   // The consumer has read partition p up to `offset` (its end then).
-  void AtEnd(int32_t p, int64_t offset) {
-    if (owned_.count(p)) end_[p] = offset;
+  void AtEnd(RdKafka::KafkaConsumer* c, int32_t p, int64_t offset) {
+    if (!owned_.count(p)) return;
+    end_[p] = offset;
+    Remember(FinishRebuild(c, p, offset));
   }
 
   // After FlushAll: a partition read to its end stores that end as its
@@ -183,7 +259,7 @@ class Projection : public RdKafka::RebalanceCb {
     std::vector<std::pair<Partition, Offset>> offsets;
     for (const auto& [p, end] : end_) {
       auto a = applied_.find(p);
-      if (!owned_.count(p) || (a != applied_.end() && a->second >= end)) continue;
+      if (!owned_.count(p) || rebuilding_.count(p) || (a != applied_.end() && a->second >= end)) continue;
       auto q = pending_.find(p);
       if (q != pending_.end() && !q->second.empty()) continue;
       offsets.emplace_back(Partition{p}, Offset{end});
@@ -197,7 +273,7 @@ class Projection : public RdKafka::RebalanceCb {
   // Everything read is applied (after FlushAll) and each owned partition is
   // read up to the high-water mark it had at start.
   bool CaughtUp(const std::map<int32_t, int64_t>& high) const {
-    if (!assigned_once_) return false;
+    if (!assigned_once_ || !rebuilding_.empty()) return false;
     for (int32_t p : owned_) {
       auto it = high.find(p);
       if (it == high.end()) continue;
@@ -219,12 +295,20 @@ class Projection : public RdKafka::RebalanceCb {
 
  private:
   StateStore* state_;
+  const ProfileSet& profiles_;
   Projector projector_;
+  const std::string topic_;
   const int32_t partitions_;
   std::set<int32_t> owned_;
   std::map<int32_t, int64_t> applied_;
   std::map<int32_t, int64_t> end_;  // where the consumer last hit a partition's end
   std::map<int32_t, std::vector<std::unique_ptr<RdKafka::Message>>> pending_;
+  // Partitions being rebuilt, and their facts gathered so far, by person.
+  std::set<int32_t> rebuilding_;
+  std::map<int32_t, std::unordered_map<std::string, std::vector<StoredFact>>> gathered_;
+  std::map<int32_t, int64_t> gathered_facts_;
+  std::map<int32_t, int64_t> gathered_next_;  // the next offset to gather
+  std::set<int32_t> paused_;                  // to rebuild once one finishes
   size_t pending_count_ = 0;
   int64_t applied_count_ = 0;
   std::function<absl::Status(const std::vector<int32_t>&)> on_assign_;
@@ -239,7 +323,7 @@ absl::StatusOr<int64_t> RunProjectionWorker(const WorkerOptions& options, StateS
                                             const ProfileSet& profiles) {
   auto partitions = KafkaPartitionCount(options.brokers, options.events_topic, absl::Seconds(30), options.kafka_config);
   if (!partitions.ok()) return partitions.status();
-  Projection projection(state, profiles, *partitions, options.on_assign);
+  Projection projection(state, profiles, options.events_topic, *partitions, options.on_assign);
   std::string errstr;
   auto conf = GroupConf(options.brokers, options.group, options.kafka_config, &errstr);
   if (!conf) return absl::InvalidArgumentError(errstr);
@@ -263,7 +347,7 @@ absl::StatusOr<int64_t> RunProjectionWorker(const WorkerOptions& options, StateS
       projection.Add(std::move(m));
       if (projection.pending() < kApplyBatch) continue;
     } else if (m->err() == RdKafka::ERR__PARTITION_EOF) {
-      projection.AtEnd(m->partition(), m->offset());
+      projection.AtEnd(consumer.get(), m->partition(), m->offset());
     } else if (m->err() != RdKafka::ERR__TIMED_OUT) {
       projection.Remember(Fault(m->err(), "kafka consume"));
       break;

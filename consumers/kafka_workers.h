@@ -2,8 +2,10 @@
 //  - RunProjectionWorker (`enrol project`): a consumer-group member that folds
 //    its partitions of the events topic into RocksDB, storing each partition's
 //    offset in the same batch as its state. On a rebalance it resumes each
-//    partition it is given from the offset stored with its state (0 when it
-//    has none, which rebuilds it from the topic).
+//    partition it is given from the offset stored with its state. One it has
+//    no state for is rebuilt as `enrol replay` does: its events gathered by
+//    person to the partition's end, each person folded once, two partitions
+//    at a time (the others paused); nothing of it is stored until then.
 //  - RunStream (`enrol stream`): consumes a raw feed topic of JSON lines,
 //    validates and forwards to the stage (consumers/stage.h); a raw offset is
 //    committed only after its records (and dead letters) are acknowledged, so

@@ -102,17 +102,23 @@ class DedupeIndex {
 
   const std::string& instance() const { return instance_; }
 
-  absl::StatusOr<std::optional<Stored>> Get(const std::string& key) {
-    std::string v;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &v);
-    if (s.IsNotFound()) return std::nullopt;
-    if (!s.ok()) return FromRocks(s, "read the stage's index");
-    if (v.size() != kHashPrefix + 12) return absl::DataLossError("corrupt entry in the stage's index");
-    Stored e;
-    e.hash = v.substr(0, kHashPrefix);
-    e.partition = static_cast<int32_t>(GetBigEndian32(std::string_view(v).substr(kHashPrefix, 4)));
-    e.offset = static_cast<int64_t>(GetBigEndian64(std::string_view(v).substr(kHashPrefix + 4, 8)));
-    return e;
+  // Get for many keys in one MultiGet.
+  absl::Status MultiGet(const std::vector<std::string>& keys, std::vector<std::optional<Stored>>* out) {
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<std::string> values(keys.size());
+    std::vector<rocksdb::Status> statuses = db_->MultiGet(rocksdb::ReadOptions(), slices, &values);
+    out->assign(keys.size(), std::nullopt);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      if (!statuses[i].ok()) return FromRocks(statuses[i], "read the stage's index");
+      const std::string& v = values[i];
+      if (v.size() != kHashPrefix + 12) return absl::DataLossError("corrupt entry in the stage's index");
+      Stored& e = (*out)[i].emplace();
+      e.hash = v.substr(0, kHashPrefix);
+      e.partition = static_cast<int32_t>(GetBigEndian32(std::string_view(v).substr(kHashPrefix, 4)));
+      e.offset = static_cast<int64_t>(GetBigEndian64(std::string_view(v).substr(kHashPrefix + 4, 8)));
+    }
+    return absl::OkStatus();
   }
 
   // The next offset of events partition p not yet indexed.
@@ -238,8 +244,9 @@ class Stage {
   absl::Status CatchUpIndex();
   // Whether the batch was committed (false: aborted and to be read again).
   absl::StatusOr<bool> Process(std::vector<std::unique_ptr<RdKafka::Message>>& batch);
-  absl::Status Decide(RdKafka::Message& m, std::vector<Decision>* decisions,
-                      absl::flat_hash_map<std::string, size_t>* first);
+  absl::Status Open(RdKafka::Message& m, Decision* d);
+  void Decide(std::vector<Decision>& decisions, size_t i, const std::optional<Stored>& stored,
+              absl::flat_hash_map<std::string, size_t>* first);
   absl::Status Transact(std::vector<Decision>& decisions, const std::map<int32_t, int64_t>& next);
   absl::Status Rewind(const std::vector<std::unique_ptr<RdKafka::Message>>& batch);
   absl::Status ProduceAll(const std::string& topic, std::vector<std::pair<std::string, std::string>>& messages,
@@ -432,38 +439,43 @@ absl::StatusOr<StageCounts> Stage::Run() {
   return counts_;
 }
 
-absl::Status Stage::Decide(RdKafka::Message& m, std::vector<Decision>* decisions,
-                           absl::flat_hash_map<std::string, size_t>* first) {
-  Decision& d = decisions->emplace_back();
-  if (auto s = DecodeIncomingMessage(o_.keys, m, &d.in); !s.ok()) return s;
-  v1::Event& e = *d.in.mutable_event();
+// Opens one incoming record into a decision still to be made: its index key
+// and content hash (kept in the event's content_hash until decided).
+absl::Status Stage::Open(RdKafka::Message& m, Decision* d) {
+  if (auto s = DecodeIncomingMessage(o_.keys, m, &d->in); !s.ok()) return s;
+  v1::Event& e = *d->in.mutable_event();
   if (e.record_id().empty() || e.person().empty() || e.source() == v1::SOURCE_UNSPECIFIED) {
     return absl::DataLossError(absl::StrCat("incoming record at partition ", m.partition(), " offset ", m.offset(),
                                             " lacks source, record_id or person"));
   }
-  d.index_key = IndexKey(e.source(), e.record_id());
-  const std::string hash = ContentHash(&e);
-  const std::string_view prefix = std::string_view(hash).substr(0, kHashPrefix);
+  d->index_key = IndexKey(e.source(), e.record_id());
+  e.set_content_hash(ContentHash(&e));
+  return absl::OkStatus();
+}
+
+// Decides decisions[i] against the records of this batch before it (`first`)
+// and, failing those, the index (`stored`).
+void Stage::Decide(std::vector<Decision>& decisions, size_t i, const std::optional<Stored>& stored,
+                   absl::flat_hash_map<std::string, size_t>* first) {
+  Decision& d = decisions[i];
+  v1::Event& e = *d.in.mutable_event();
+  const std::string_view prefix = std::string_view(e.content_hash()).substr(0, kHashPrefix);
   if (auto it = first->find(d.index_key); it != first->end()) {
-    const v1::Event& earlier = (*decisions)[it->second].in.event();
+    const v1::Event& earlier = decisions[it->second].in.event();
     d.kind = std::string_view(earlier.content_hash()).substr(0, kHashPrefix) == prefix ? Decision::Kind::kDuplicate
                                                                                        : Decision::Kind::kConflict;
     d.earlier_append = it->second;
-    return absl::OkStatus();
+    return;
   }
-  auto stored = index_->Get(d.index_key);
-  if (!stored.ok()) return stored.status();
-  if (*stored) {
-    d.kind = (*stored)->hash == prefix ? Decision::Kind::kDuplicate : Decision::Kind::kConflict;
-    d.earlier = **stored;
-    return absl::OkStatus();
+  if (stored) {
+    d.kind = stored->hash == prefix ? Decision::Kind::kDuplicate : Decision::Kind::kConflict;
+    d.earlier = *stored;
+    return;
   }
   e.set_event_id(absl::StrCat(SourceName(e.source()), ":", e.record_id()));
-  e.set_content_hash(hash);
   last_recorded_us_ = std::max(last_recorded_us_, absl::ToUnixMicros(absl::Now()));
   e.set_recorded_at_us(last_recorded_us_);
-  first->emplace(d.index_key, decisions->size() - 1);
-  return absl::OkStatus();
+  first->emplace(d.index_key, i);
 }
 
 absl::StatusOr<bool> Stage::Process(std::vector<std::unique_ptr<RdKafka::Message>>& batch) {
@@ -471,10 +483,16 @@ absl::StatusOr<bool> Stage::Process(std::vector<std::unique_ptr<RdKafka::Message
   decisions.reserve(batch.size());
   absl::flat_hash_map<std::string, size_t> first;
   std::map<int32_t, int64_t> next;  // the input offsets to commit
+  std::vector<std::string> keys;
+  keys.reserve(batch.size());
   for (auto& m : batch) {
-    if (auto s = Decide(*m, &decisions, &first); !s.ok()) return s;
+    if (auto s = Open(*m, &decisions.emplace_back()); !s.ok()) return s;
+    keys.push_back(decisions.back().index_key);
     next[m->partition()] = m->offset() + 1;
   }
+  std::vector<std::optional<Stored>> stored;
+  if (auto s = index_->MultiGet(keys, &stored); !s.ok()) return s;
+  for (size_t i = 0; i < decisions.size(); ++i) Decide(decisions, i, stored[i], &first);
   if (auto s = Transact(decisions, next); !s.ok()) {
     // Nothing of the batch is applied. A broker lost, a leader moved or a
     // rebalance: abort, read the batch again and retry. Fenced or broken:

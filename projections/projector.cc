@@ -239,6 +239,27 @@ absl::StatusOr<int64_t> Projector::CatchUp(Log* log, int threads, const Progress
   return total.load();
 }
 
+absl::Status CommitRebuilt(StateStore* store, const ProfileSet& profiles,
+                           std::unordered_map<std::string, std::vector<StoredFact>>& by_person, Partition p,
+                           Offset next, std::vector<std::pair<std::string, std::string>>* digests) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(std::min(by_person.size(), kRebuildCommitPersons));
+  for (auto& [person, facts] : by_person) {
+    PersonRecord record;
+    record.id_number = person;
+    FoldPerson(std::move(facts), profiles, &record);
+    if (digests != nullptr) digests->emplace_back(person, PersonDigest(record));
+    out.emplace_back(person, EncodePersonRecord(record));
+    if (out.size() >= kRebuildCommitPersons) {
+      if (auto st = store->Commit(out, {}); !st.ok()) return st;
+      out.clear();
+    }
+  }
+  by_person.clear();
+  if (auto st = store->Commit(out, {}); !st.ok()) return st;
+  return store->Commit({}, {{p, next}});
+}
+
 absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const ProfileSet& profiles,
                                       std::optional<int64_t> as_of_us, int threads,
                                       const ProgressFn& progress, const std::vector<int32_t>* only) {
@@ -279,27 +300,11 @@ absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const Profile
     }
     std::vector<std::pair<std::string, std::string>> mine;
     mine.reserve(by_person.size());
-    std::vector<std::pair<std::string, std::string>> out;
-    out.reserve(kRebuildCommitPersons);
-    for (auto& [person, facts] : by_person) {
-      PersonRecord record;
-      record.id_number = person;
-      FoldPerson(std::move(facts), profiles, &record);
-      mine.emplace_back(person, PersonDigest(record));
-      out.emplace_back(person, EncodePersonRecord(record));
-      if (out.size() >= kRebuildCommitPersons) {
-        if (auto st = fresh->Commit(out, {}); !st.ok()) return st;
-        out.clear();
-      }
-    }
-    by_person.clear();
-    if (auto st = fresh->Commit(out, {}); !st.ok()) return st;
+    if (auto st = CommitRebuilt(fresh, profiles, by_person, p, at, &mine); !st.ok()) return st;
     folded_total += folded;
-    {
-      absl::MutexLock lock(&digests_mu);
-      for (auto& d : mine) digests.push_back(std::move(d));
-    }
-    return fresh->Commit({}, {{p, at}});
+    absl::MutexLock lock(&digests_mu);
+    for (auto& d : mine) digests.push_back(std::move(d));
+    return absl::OkStatus();
   });
   if (!s.ok()) return s;
   if (auto st = fresh->Flush(); !st.ok()) return st;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -30,6 +31,15 @@ using ProgressFn = std::function<void(int64_t events_done)>;
 // for other facts, a change of pool or of the first stored year. The result equals a
 // fold of all the facts at once (projector_test's property test). Pure.
 void FoldPerson(std::vector<StoredFact> fresh, const ProfileSet& profiles, PersonRecord* record);
+
+// Folds each person's facts (all of the person's facts in partition p, in log
+// order) into a new record, once, and writes the records to `store` in
+// chunks, then `next` as p's applied offset: how a partition is rebuilt.
+// With `digests`, appends (ID, PersonDigest) of each person. Empties
+// by_person.
+absl::Status CommitRebuilt(StateStore* store, const ProfileSet& profiles,
+                           std::unordered_map<std::string, std::vector<StoredFact>>& by_person, Partition p,
+                           Offset next, std::vector<std::pair<std::string, std::string>>* digests = nullptr);
 
 class Projector {
  public:

@@ -371,6 +371,16 @@ TEST_F(KafkaTest, TwoServeWorkersAnswerForTheirPartitionsAndRedirectForTheOthers
   const std::string group = absl::StrCat("serve-", ::getpid());
   std::vector<pid_t> pids;
   std::vector<int> ports;
+  // A failed assertion returns early: the workers must not outlive the test
+  // (ctest would wait for them until its timeout).
+  struct KillOnExit {
+    std::vector<pid_t>* pids;
+    ~KillOnExit() {
+      for (pid_t pid : *pids) {
+        if (::kill(pid, SIGKILL) == 0) ::waitpid(pid, nullptr, 0);
+      }
+    }
+  } kill_on_exit{&pids};
   for (const char* name : {"w1", "w2"}) {
     const std::string cmd = absl::StrCat("cd ", dir_.string(), " && exec ", ENROL_BINARY, " serve --brokers ", brokers_,
                                          " --topics ", prefix_, " --group ", group, " --data-dir ", name,
@@ -434,6 +444,7 @@ TEST_F(KafkaTest, TwoServeWorkersAnswerForTheirPartitionsAndRedirectForTheOthers
     ::waitpid(pid, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   }
+  pids.clear();  // reaped
 }
 
 class Kafka3Test : public KafkaTest {};
