@@ -218,10 +218,7 @@ int Ingest(const std::vector<std::string>& files) {
     if (!counts.ok()) return Fail(counts.status());
     auto receipt = (*kafka)->AwaitReceipts();
     if (!receipt.ok()) return Fail(receipt.status());
-    counts->forwarded = 0;
-    counts->accepted += receipt->accepted();
-    counts->duplicates += receipt->duplicates();
-    counts->rejected += receipt->rejected();
+    AddReceipt(*receipt, &*counts);
     std::printf("%s\n", CountsJson(*counts).c_str());
     return 0;
   }

@@ -513,10 +513,7 @@ absl::StatusOr<IngestCounts> Server::Impl::IngestCmd(const std::string& name, co
         if (!receipt.ok()) {
           counts = receipt.status();
         } else {
-          counts->forwarded = 0;
-          counts->accepted += receipt->accepted();
-          counts->duplicates += receipt->duplicates();
-          counts->rejected += receipt->rejected();
+          AddReceipt(*receipt, &*counts);
         }
       }
     } else {

@@ -104,6 +104,13 @@ v1::DeadLetter RejectedRecord(v1::Source source, const RawRecord& r, const std::
   return d;
 }
 
+void AddReceipt(const v1::Receipt& receipt, IngestCounts* counts) {
+  counts->forwarded = 0;
+  counts->accepted += receipt.accepted();
+  counts->duplicates += receipt.duplicates();
+  counts->rejected += receipt.rejected();
+}
+
 v1::DeadLetter ConflictLetter(const v1::Event& e, const std::string& text, Partition partition, Offset offset) {
   v1::DeadLetter d;
   d.set_source(e.source());

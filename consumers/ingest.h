@@ -28,6 +28,10 @@ struct IngestCounts {
   int64_t records() const { return accepted + duplicates + rejected + forwarded; }
 };
 
+// Settles the forwarded records with what the stage made of them (Kafka:
+// KafkaLog::AwaitReceipts): forwarded becomes 0.
+void AddReceipt(const v1::Receipt& receipt, IngestCounts* counts);
+
 struct IngestOptions {
   size_t batch_records = 8192;
   // Called after each batch is durable (e.g. to move it into projections).

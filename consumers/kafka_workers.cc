@@ -21,9 +21,7 @@ constexpr size_t kApplyBatch = 200000;
 // Partitions rebuilt at once (the others paused): memory holds their facts.
 constexpr size_t kRebuildingAtOnce = 2;
 
-absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) {
-  return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
-}
+absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) { return KafkaFault(err, what); }
 
 }  // namespace
 
@@ -59,9 +57,7 @@ std::unique_ptr<RdKafka::Conf> GroupConf(const std::string& brokers, const std::
   return conf;
 }
 
-namespace {
-
-std::map<int32_t, int64_t> HighWatermarks(RdKafka::KafkaConsumer* c, const std::string& topic,
+std::map<int32_t, int64_t> HighWatermarks(RdKafka::Handle* c, const std::string& topic,
                                           int32_t partitions, absl::Status* status) {
   std::map<int32_t, int64_t> high;
   for (int32_t p = 0; p < partitions; ++p) {
@@ -74,6 +70,8 @@ std::map<int32_t, int64_t> HighWatermarks(RdKafka::KafkaConsumer* c, const std::
   }
   return high;
 }
+
+namespace {
 
 // The projection worker's state across callbacks.
 class Projection : public RdKafka::RebalanceCb {
@@ -452,10 +450,7 @@ absl::StatusOr<IngestCounts> RunStream(const StreamOptions& options, v1::Source 
   // What the stage made of the records forwarded.
   auto receipt = log->AwaitReceipts();
   if (!receipt.ok()) return receipt.status();
-  counts.forwarded = 0;
-  counts.accepted += receipt->accepted();
-  counts.duplicates += receipt->duplicates();
-  counts.rejected += receipt->rejected();
+  AddReceipt(*receipt, &counts);
   return counts;
 }
 

@@ -16,6 +16,7 @@
 #define ENROL_CONSUMERS_KAFKA_WORKERS_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,7 @@
 
 namespace RdKafka {
 class Conf;
+class Handle;
 }  // namespace RdKafka
 
 namespace enrol {
@@ -37,6 +39,11 @@ namespace enrol {
 // --kafka-config is refused.
 std::unique_ptr<RdKafka::Conf> GroupConf(const std::string& brokers, const std::string& group,
                                          const KafkaConfig& kafka_config, std::string* errstr);
+
+// The high-water marks of the topic's partitions 0..partitions-1, asked
+// through `client`; *status is set on a fault.
+std::map<int32_t, int64_t> HighWatermarks(RdKafka::Handle* client, const std::string& topic, int32_t partitions,
+                                          absl::Status* status);
 
 struct WorkerOptions {
   std::string brokers;

@@ -32,9 +32,7 @@ constexpr size_t kCatchUpWrite = 100000;
 
 int Ms(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
 
-absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) {
-  return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
-}
+absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) { return KafkaFault(err, what); }
 
 // Takes ownership of a librdkafka transactional error; *fatal is set when the
 // producer cannot go on (fenced by another stage, or broken).
@@ -154,28 +152,6 @@ class DedupeIndex {
   std::string instance_;
 };
 
-// Delivery reports of the messages of one produce round: (partition, offset)
-// or an error per message, by the index passed as the message's opaque.
-class Deliveries : public RdKafka::DeliveryReportCb {
- public:
-  struct Slot {
-    bool done = false;
-    RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
-    int32_t partition = -1;
-    int64_t offset = -1;
-  };
-  void Reset(size_t n) { slots_.assign(n, Slot{}); }
-  const std::vector<Slot>& slots() const { return slots_; }
-  void dr_cb(RdKafka::Message& m) override {
-    auto i = reinterpret_cast<uintptr_t>(m.msg_opaque());
-    if (i >= slots_.size()) return;
-    slots_[i] = {true, m.err(), m.partition(), m.offset()};
-  }
-
- private:
-  std::vector<Slot> slots_;
-};
-
 // The group member's view of its partitions of the incoming topic.
 class Membership : public RdKafka::RebalanceCb {
  public:
@@ -250,7 +226,7 @@ class Stage {
   absl::Status Transact(std::vector<Decision>& decisions, const std::map<int32_t, int64_t>& next);
   absl::Status Rewind(const std::vector<std::unique_ptr<RdKafka::Message>>& batch);
   absl::Status ProduceAll(const std::string& topic, std::vector<std::pair<std::string, std::string>>& messages,
-                          const std::vector<int32_t>& partitions, bool sealed);
+                          const std::vector<int32_t>& partitions, bool sealed, bool positions);
 
   const StageOptions& o_;
   const std::string incoming_, events_, dead_, receipts_;
@@ -258,7 +234,7 @@ class Stage {
   int32_t receipts_partitions_ = 0;
   std::unique_ptr<DedupeIndex> index_;
   Membership membership_;
-  Deliveries deliveries_;
+  KafkaDeliveries deliveries_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::unique_ptr<RdKafka::KafkaConsumer> reader_;  // the events topic, for the index
   std::unique_ptr<RdKafka::Producer> producer_;
@@ -398,11 +374,9 @@ absl::StatusOr<StageCounts> Stage::Run() {
   if (o_.until_caught_up) {
     auto n = KafkaPartitionCount(consumer_.get(), incoming_, o_.timeout);
     if (!n.ok()) return n.status();
-    for (int32_t p = 0; p < *n; ++p) {
-      int64_t lo = 0, hi = 0;
-      if (auto s = KafkaWatermarks(consumer_.get(), incoming_, p, &lo, &hi, o_.timeout); !s.ok()) return s;
-      high[p] = hi;
-    }
+    absl::Status status;
+    high = HighWatermarks(consumer_.get(), incoming_, *n, &status);
+    if (!status.ok()) return status;
   }
   std::vector<std::unique_ptr<RdKafka::Message>> batch;
   while (!o_.stop()) {
@@ -547,7 +521,7 @@ absl::Status Stage::Transact(std::vector<Decision>& decisions, const std::map<in
     messages.emplace_back(std::move(key), e.SerializeAsString());
     appended.push_back(i);
   }
-  if (auto s = ProduceAll(events_, messages, partitions, /*sealed=*/true); !s.ok()) return s;
+  if (auto s = ProduceAll(events_, messages, partitions, /*sealed=*/true, /*positions=*/true); !s.ok()) return s;
   for (size_t j = 0; j < appended.size(); ++j) {
     Decision& d = decisions[appended[j]];
     d.earlier = {d.in.event().content_hash(), deliveries_.slots()[j].partition, deliveries_.slots()[j].offset};
@@ -569,7 +543,7 @@ absl::Status Stage::Transact(std::vector<Decision>& decisions, const std::map<in
     std::string key = DeadLetterMessageKey(letter);
     messages.emplace_back(std::move(key), letter.SerializeAsString());
   }
-  if (auto s = ProduceAll(dead_, messages, {}, /*sealed=*/true); !s.ok()) return s;
+  if (auto s = ProduceAll(dead_, messages, {}, /*sealed=*/true, /*positions=*/false); !s.ok()) return s;
   messages.clear();
   partitions.clear();
   for (auto& [run, r] : receipts) {
@@ -577,7 +551,7 @@ absl::Status Stage::Transact(std::vector<Decision>& decisions, const std::map<in
     partitions.push_back(PartitionForKey(run, receipts_partitions_));
     messages.emplace_back(run, r.SerializeAsString());
   }
-  if (auto s = ProduceAll(receipts_, messages, partitions, /*sealed=*/false); !s.ok()) return s;
+  if (auto s = ProduceAll(receipts_, messages, partitions, /*sealed=*/false, /*positions=*/false); !s.ok()) return s;
 
   std::vector<RdKafka::TopicPartition*> offsets;
   for (const auto& [p, o] : next) offsets.push_back(RdKafka::TopicPartition::create(incoming_, p, o));
@@ -597,11 +571,12 @@ absl::Status Stage::Transact(std::vector<Decision>& decisions, const std::map<in
 }
 
 // Produces the messages (sealed values with the key id header when keys are
-// given) and waits for every delivery report; deliveries_ then holds their
-// positions, by index.
+// given). With `positions`, waits for every delivery report; deliveries_ then
+// holds their positions, by index. Without, commit_transaction waits for them
+// and fails the transaction if one failed.
 absl::Status Stage::ProduceAll(const std::string& topic, std::vector<std::pair<std::string, std::string>>& messages,
-                               const std::vector<int32_t>& partitions, bool sealed) {
-  deliveries_.Reset(messages.size());
+                               const std::vector<int32_t>& partitions, bool sealed, bool positions) {
+  if (positions) deliveries_.Reset(messages.size());
   if (messages.empty()) return absl::OkStatus();
   const bool seal = sealed && o_.keys != nullptr;
   for (size_t i = 0; i < messages.size(); ++i) {
@@ -612,19 +587,18 @@ absl::Status Stage::ProduceAll(const std::string& topic, std::vector<std::pair<s
       headers = RdKafka::Headers::create();
       headers->add(kKeyIdHeader, o_.keys->key_id());
     }
-    RdKafka::ErrorCode err =
-        KafkaProduce(producer_.get(), topic, partitions.empty() ? RdKafka::Topic::PARTITION_UA : partitions[i], value,
-                     key, 0, headers, reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
+    // A report with an index past the round is not recorded.
+    void* opaque = reinterpret_cast<void*>(positions ? static_cast<uintptr_t>(i) : UINTPTR_MAX);
+    RdKafka::ErrorCode err = KafkaProduce(producer_.get(), topic,
+                                          partitions.empty() ? RdKafka::Topic::PARTITION_UA : partitions[i], value,
+                                          key, 0, headers, opaque);
     if (err != RdKafka::ERR_NO_ERROR) return Fault(err, absl::StrCat("kafka produce to ", topic));
   }
+  if (!positions) return absl::OkStatus();
   if (RdKafka::ErrorCode err = producer_->flush(Ms(o_.timeout)); err != RdKafka::ERR_NO_ERROR) {
     return Fault(err, absl::StrCat("kafka flush to ", topic));
   }
-  for (const Deliveries::Slot& s : deliveries_.slots()) {
-    if (!s.done) return absl::UnavailableError(absl::StrCat("kafka: no delivery report from ", topic));
-    if (s.err != RdKafka::ERR_NO_ERROR) return Fault(s.err, absl::StrCat("kafka delivery to ", topic));
-  }
-  return absl::OkStatus();
+  return deliveries_.Check(topic);
 }
 
 }  // namespace

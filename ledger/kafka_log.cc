@@ -18,9 +18,7 @@ namespace {
 
 int Ms(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
 
-absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) {
-  return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
-}
+absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) { return KafkaFault(err, what); }
 
 std::unique_ptr<RdKafka::Conf> BaseConf(const std::string& brokers, std::string* errstr) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
@@ -121,25 +119,23 @@ absl::Status DecodeIncomingMessage(const Keyring* keys, RdKafka::Message& m, v1:
   return DecodeMessage(keys, m, "incoming record", incoming);
 }
 
-// Collects delivery reports: (partition, offset) or an error per message.
-struct KafkaLog::Delivery : public RdKafka::DeliveryReportCb {
-  struct Slot {
-    bool done = false;
-    RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
-    int32_t partition = -1;
-    int64_t offset = -1;
-  };
-  std::vector<Slot>* slots = nullptr;
-  void dr_cb(RdKafka::Message& m) override {
-    auto index = reinterpret_cast<uintptr_t>(m.msg_opaque());
-    if (slots == nullptr || index >= slots->size()) return;
-    Slot& s = (*slots)[index];
-    s.done = true;
-    s.err = m.err();
-    s.partition = m.partition();
-    s.offset = m.offset();
+absl::Status KafkaFault(RdKafka::ErrorCode err, const std::string& what) {
+  return absl::UnavailableError(absl::StrCat(what, ": ", RdKafka::err2str(err)));
+}
+
+void KafkaDeliveries::dr_cb(RdKafka::Message& m) {
+  auto i = reinterpret_cast<uintptr_t>(m.msg_opaque());
+  if (i >= slots_.size()) return;
+  slots_[i] = {true, m.err(), m.partition(), m.offset()};
+}
+
+absl::Status KafkaDeliveries::Check(const std::string& topic) const {
+  for (const Slot& s : slots_) {
+    if (!s.done) return absl::UnavailableError(absl::StrCat("kafka: no delivery report for ", topic));
+    if (s.err != RdKafka::ERR_NO_ERROR) return KafkaFault(s.err, absl::StrCat("kafka delivery to ", topic));
   }
-};
+  return absl::OkStatus();
+}
 
 absl::Status CreateTopics(const std::string& brokers, const std::string& prefix, int events_partitions,
                           int other_partitions, int replication, const KafkaConfig& kafka_config) {
@@ -331,7 +327,7 @@ KafkaLog::KafkaLog(KafkaOptions options, int32_t partitions)
     : options_(std::move(options)),
       partitions_(partitions),
       errors_(std::make_unique<KafkaErrorLog>()),
-      delivery_(std::make_unique<Delivery>()) {}
+      delivery_(std::make_unique<KafkaDeliveries>()) {}
 
 KafkaLog::~KafkaLog() {
   if (producer_) producer_->flush(Ms(options_.timeout));
@@ -343,8 +339,7 @@ absl::Status KafkaLog::Produce(const std::string& topic,
                                const std::vector<std::pair<std::string, std::string>>& messages,
                                const std::vector<int32_t>& partitions,
                                std::vector<std::pair<int32_t, int64_t>>* positions) {
-  std::vector<Delivery::Slot> slots(messages.size());
-  delivery_->slots = &slots;
+  delivery_->Reset(messages.size());
   const int64_t now_ms = absl::ToUnixMillis(options_.clock());
   for (size_t i = 0; i < messages.size(); ++i) {
     const auto& [key, value] = messages[i];
@@ -360,18 +355,15 @@ absl::Status KafkaLog::Produce(const std::string& topic,
                      key, now_ms, headers, reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
     if (err != RdKafka::ERR_NO_ERROR) {
       producer_->flush(Ms(options_.timeout));
-      delivery_->slots = nullptr;
       return Fault(err, absl::StrCat("kafka produce to ", topic));
     }
   }
   RdKafka::ErrorCode err = producer_->flush(Ms(options_.timeout));
-  delivery_->slots = nullptr;
   if (err != RdKafka::ERR_NO_ERROR) return Fault(err, absl::StrCat("kafka flush to ", topic));
-  if (positions != nullptr) positions->resize(slots.size());
-  for (size_t i = 0; i < slots.size(); ++i) {
-    if (!slots[i].done) return absl::UnavailableError(absl::StrCat("kafka: no delivery report for ", topic));
-    if (slots[i].err != RdKafka::ERR_NO_ERROR) return Fault(slots[i].err, absl::StrCat("kafka delivery to ", topic));
-    if (positions != nullptr) (*positions)[i] = {slots[i].partition, slots[i].offset};
+  if (auto s = delivery_->Check(topic); !s.ok()) return s;
+  if (positions != nullptr) {
+    positions->clear();
+    for (const KafkaDeliveries::Slot& slot : delivery_->slots()) positions->emplace_back(slot.partition, slot.offset);
   }
   return absl::OkStatus();
 }

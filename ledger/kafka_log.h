@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include <librdkafka/rdkafkacpp.h>
+
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -30,15 +32,32 @@
 #include "ledger/kafka_config.h"
 #include "ledger/log.h"
 
-namespace RdKafka {
-class Handle;
-class Headers;
-class Message;
-class Producer;
-class KafkaConsumer;
-}  // namespace RdKafka
-
 namespace enrol {
+
+// kUnavailable (retryable): "<what>: <librdkafka's text for err>".
+absl::Status KafkaFault(RdKafka::ErrorCode err, const std::string& what);
+
+// Delivery reports of one round of produce calls, each message's opaque its
+// index in the round: (partition, offset) or an error per message. Set as a
+// producer's dr_cb; Reset before a round, Check after flushing it. Not
+// thread-safe: one round at a time.
+class KafkaDeliveries : public RdKafka::DeliveryReportCb {
+ public:
+  struct Slot {
+    bool done = false;
+    RdKafka::ErrorCode err = RdKafka::ERR_NO_ERROR;
+    int32_t partition = -1;
+    int64_t offset = -1;
+  };
+  void Reset(size_t n) { slots_.assign(n, Slot{}); }
+  const std::vector<Slot>& slots() const { return slots_; }
+  // OK when every message of the round was delivered.
+  absl::Status Check(const std::string& topic) const;
+  void dr_cb(RdKafka::Message& m) override;
+
+ private:
+  std::vector<Slot> slots_;
+};
 
 struct KafkaOptions {
   std::string brokers;  // HOST:PORT,...
@@ -91,14 +110,13 @@ class KafkaLog final : public Log, public DeadLetterStore {
   absl::Status Produce(const std::string& topic, const std::vector<std::pair<std::string, std::string>>& messages,
                        const std::vector<int32_t>& partitions, std::vector<std::pair<int32_t, int64_t>>* positions);
 
-  struct Delivery;
   const KafkaOptions options_;
   int32_t partitions_;  // set by Open
   // The producer's connection errors, which explain a timeout; outlives it.
   std::unique_ptr<KafkaErrorLog> errors_;
   // This process's run: stamped on the dead letters it writes.
   const std::string run_ = NewRunId();
-  std::unique_ptr<Delivery> delivery_;
+  std::unique_ptr<KafkaDeliveries> delivery_;
   std::unique_ptr<RdKafka::Producer> producer_;
   absl::Mutex read_mu_;
   std::unique_ptr<RdKafka::KafkaConsumer> reader_ ABSL_GUARDED_BY(read_mu_);

@@ -55,6 +55,12 @@ std::string Env(const char* name, const char* fallback) {
   return v != nullptr && *v != '\0' ? v : fallback;
 }
 
+// A crash loop's rounds: the number in the variable `name`, else `fallback`.
+int Rounds(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? std::atoi(v) : fallback;
+}
+
 class KafkaTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -252,8 +258,7 @@ TEST_F(KafkaTest, SameAnswersAsTheEmbeddedStore) {
 // time, then run until caught up: the embedded store's digest.
 // ENROL_WORKER_KILLS sets the number of kills (default 5).
 TEST_F(KafkaTest, WorkerKilledAtRandomMomentsThenRestartedEndsWithTheEmbeddedDigest) {
-  const char* env = std::getenv("ENROL_WORKER_KILLS");
-  const int kills = env != nullptr ? std::atoi(env) : 5;
+  const int kills = Rounds("ENROL_WORKER_KILLS", 5);
   CreateTopics(8);
   WriteFeed(dir_ / "big.jsonl", 120000);
   ASSERT_EQ(Run("ingest --source tax big.jsonl --data-dir embedded").exit_code, 0);
@@ -543,8 +548,7 @@ TEST_F(KafkaTest, TwoIngestsOfOverlappingFilesAtOnceAppendEachRecordOnce) {
 // projection is the embedded store's. ENROL_INGEST_KILLS sets the rounds
 // (default 4).
 TEST_F(KafkaTest, IngestAndStageKilledAtRandomMomentsThenRerunLeaveEachRecordOnce) {
-  const char* env = std::getenv("ENROL_INGEST_KILLS");
-  const int kills = env != nullptr ? std::atoi(env) : 4;
+  const int kills = Rounds("ENROL_INGEST_KILLS", 4);
   CreateTopics(8);
   WriteFeed(dir_ / "feed.jsonl", 60000);
   ASSERT_EQ(Run("ingest --source tax feed.jsonl --data-dir embedded").exit_code, 0);
