@@ -237,6 +237,7 @@ class Stage {
   KafkaDeliveries deliveries_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::unique_ptr<RdKafka::KafkaConsumer> reader_;  // the events topic, for the index
+  std::unique_ptr<RdKafka::KafkaConsumer> ends_;    // the events topic's high-water marks
   std::unique_ptr<RdKafka::Producer> producer_;
   int64_t last_recorded_us_ = 0;
   bool fatal_ = false;  // the transactional producer cannot go on
@@ -254,6 +255,16 @@ absl::Status Stage::Start() {
   auto reader_conf = GroupConf(o_.brokers, o_.group + "-index", o_.kafka_config, &errstr);
   reader_.reset(RdKafka::KafkaConsumer::create(reader_conf.get(), errstr));
   if (!reader_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
+  // Asks the events topic's high-water marks. A read_committed client is told
+  // the last stable offset instead, which an open transaction of another
+  // member holds below what the previous owner of a partition committed.
+  auto ends_conf = GroupConf(o_.brokers, o_.group + "-index", o_.kafka_config, &errstr);
+  if (!ends_conf) return absl::InvalidArgumentError(errstr);
+  if (ends_conf->set("isolation.level", "read_uncommitted", errstr) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(errstr);
+  }
+  ends_.reset(RdKafka::KafkaConsumer::create(ends_conf.get(), errstr));
+  if (!ends_) return absl::UnavailableError(absl::StrCat("kafka consumer: ", errstr));
   // A stage may start before the topics are made: it waits for them.
   auto events = KafkaPartitionCount(reader_.get(), events_, o_.timeout);
   for (absl::Time give_up = absl::Now() + o_.timeout; absl::IsNotFound(events.status()) && absl::Now() < give_up;) {
@@ -298,13 +309,15 @@ absl::Status Stage::Start() {
 void Stage::Close() {
   if (consumer_) consumer_->close();
   if (reader_) reader_->close();
+  if (ends_) ends_->close();
 }
 
 // Indexes the events topic from where the index stands to its end. First
 // waits until the committed offsets of the partitions now held are stable,
 // so the transactions of their previous owner are decided; then reads each
 // events partition (read_committed) up to the high-water mark it has after
-// that, so those transactions' events are indexed.
+// that (past any transaction still open, which it waits out), so those
+// transactions' events are indexed.
 absl::Status Stage::CatchUpIndex() {
   std::vector<RdKafka::TopicPartition*> held;
   for (int32_t p : membership_.owned()) held.push_back(RdKafka::TopicPartition::create(incoming_, p));
@@ -316,7 +329,7 @@ absl::Status Stage::CatchUpIndex() {
   std::vector<RdKafka::TopicPartition*> assignment;
   for (int32_t p = 0; p < events_partitions_; ++p) {
     int64_t lo = 0, hi = 0;
-    if (auto s = KafkaWatermarks(reader_.get(), events_, p, &lo, &hi, o_.timeout); !s.ok()) return s;
+    if (auto s = KafkaWatermarks(ends_.get(), events_, p, &lo, &hi, o_.timeout); !s.ok()) return s;
     auto at = index_->Indexed(p);
     if (!at.ok()) return at.status();
     if (*at >= hi) continue;
@@ -332,7 +345,7 @@ absl::Status Stage::CatchUpIndex() {
   absl::Status status;
   absl::Time last = absl::Now();
   size_t open = high.size();
-  while (open > 0 && status.ok()) {
+  while (open > 0 && status.ok() && !o_.stop()) {
     std::unique_ptr<RdKafka::Message> m(reader_->consume(200));
     const int32_t p = m->partition();
     if (m->err() == RdKafka::ERR__TIMED_OUT) {
@@ -382,6 +395,7 @@ absl::StatusOr<StageCounts> Stage::Run() {
   while (!o_.stop()) {
     if (membership_.TakeCatchUp()) {
       if (auto s = CatchUpIndex(); !s.ok()) return s;
+      if (o_.stop()) break;  // the index may be short of the topic's end
     }
     // A batch read within one generation: a rebalance while reading resets
     // the positions to the committed offsets, so what was read is dropped.

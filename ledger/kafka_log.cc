@@ -222,21 +222,6 @@ RdKafka::ErrorCode KafkaProduce(RdKafka::Producer* producer, const std::string& 
   }
 }
 
-absl::Status KafkaWatermarks(RdKafka::Handle* client, const std::string& topic, int32_t partition, int64_t* low,
-                             int64_t* high, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  for (;;) {
-    RdKafka::ErrorCode err = client->query_watermark_offsets(topic, partition, low, high, Ms(timeout));
-    if (err == RdKafka::ERR_NO_ERROR) return absl::OkStatus();
-    const bool moving = err == RdKafka::ERR_NOT_LEADER_FOR_PARTITION || err == RdKafka::ERR_LEADER_NOT_AVAILABLE ||
-                        err == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART || err == RdKafka::ERR__TRANSPORT;
-    if (!moving || absl::Now() > deadline) {
-      return Fault(err, absl::StrCat("kafka watermarks of ", topic, " partition ", partition));
-    }
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-}
-
 namespace {
 
 absl::StatusOr<int32_t> AskPartitionCount(RdKafka::Handle* client, const std::string& topic, absl::Duration timeout,
@@ -265,7 +250,46 @@ absl::StatusOr<int32_t> AskPartitionCount(RdKafka::Handle* client, const std::st
   return absl::NotFoundError(absl::StrCat("kafka topic ", topic, " does not exist"));
 }
 
+// One offset of a partition by ListOffsets: `which` is
+// RdKafka::Topic::OFFSET_BEGINNING or OFFSET_END. Asked with offsetsForTimes,
+// whose wait ends at its timeout: librdkafka 2.0.2's query_watermark_offsets
+// waits without a deadline and, when the partition's leader has died, retries
+// the dead broker for ever.
+RdKafka::ErrorCode ListOffset(RdKafka::Handle* client, const std::string& topic, int32_t partition, int64_t which,
+                              int64_t* offset, absl::Duration timeout) {
+  std::vector<RdKafka::TopicPartition*> one{RdKafka::TopicPartition::create(topic, partition, which)};
+  RdKafka::ErrorCode err = client->offsetsForTimes(one, Ms(timeout));
+  if (err == RdKafka::ERR_NO_ERROR) err = one[0]->err();
+  *offset = one[0]->offset();
+  RdKafka::TopicPartition::destroy(one);
+  return err;
+}
+
 }  // namespace
+
+absl::Status KafkaWatermarks(RdKafka::Handle* client, const std::string& topic, int32_t partition, int64_t* low,
+                             int64_t* high, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    // Short tries, so that a leader that moved is looked up again in time.
+    const absl::Duration attempt = std::clamp(deadline - absl::Now(), absl::Milliseconds(100), absl::Seconds(10));
+    RdKafka::ErrorCode err = ListOffset(client, topic, partition, RdKafka::Topic::OFFSET_BEGINNING, low, attempt);
+    if (err == RdKafka::ERR_NO_ERROR) err = ListOffset(client, topic, partition, RdKafka::Topic::OFFSET_END, high, attempt);
+    if (err == RdKafka::ERR_NO_ERROR) {
+      if (*low < 0) *low = *high;  // an empty partition
+      return absl::OkStatus();
+    }
+    const bool moving = err == RdKafka::ERR_NOT_LEADER_FOR_PARTITION || err == RdKafka::ERR_LEADER_NOT_AVAILABLE ||
+                        err == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART || err == RdKafka::ERR__TRANSPORT ||
+                        err == RdKafka::ERR__TIMED_OUT || err == RdKafka::ERR_REQUEST_TIMED_OUT;
+    if (!moving || absl::Now() > deadline) {
+      return Fault(err, absl::StrCat("kafka watermarks of ", topic, " partition ", partition));
+    }
+    // Refreshes the client's view of the partition's leader.
+    (void)AskPartitionCount(client, topic, std::min(attempt, absl::Seconds(2)), nullptr);
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+}
 
 absl::StatusOr<int32_t> KafkaPartitionCount(RdKafka::Handle* client, const std::string& topic, absl::Duration timeout,
                                             const KafkaErrorLog* errors) {

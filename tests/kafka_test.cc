@@ -119,13 +119,23 @@ class KafkaTest : public ::testing::Test {
                     "--data-dir", "stage", "--kafka-config", KafkaClientConfig("stage")},
                    "stage.err");
   }
-  // SIGTERM: the stage finishes its batch and exits 0.
+  // SIGTERM: the stage finishes its batch and exits 0 (within its 120 s
+  // Kafka timeout; after 300 s it is killed and the test fails).
   void StopStage() {
     if (stage_ <= 0) return;
     ::kill(stage_, SIGTERM);
     int status = 0;
-    ::waitpid(stage_, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "stage: " << status << Slurp(dir_ / "stage.err");
+    pid_t exited = 0;
+    for (int i = 0; i < 3000 && (exited = ::waitpid(stage_, &status, WNOHANG)) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (exited == 0) {
+      ::kill(stage_, SIGKILL);
+      ::waitpid(stage_, &status, 0);
+      ADD_FAILURE() << "the stage did not exit within 300 s of SIGTERM" << Slurp(dir_ / "stage.err");
+    } else {
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "stage: " << status << Slurp(dir_ / "stage.err");
+    }
     stage_ = -1;
   }
   // Starts `enrol ARGS` in the background; returns its pid.
@@ -452,7 +462,17 @@ TEST_F(KafkaTest, TwoServeWorkersAnswerForTheirPartitionsAndRedirectForTheOthers
   pids.clear();  // reaped
 }
 
-class Kafka3Test : public KafkaTest {};
+// A test with its own cluster, which goes down after the stage however the
+// test ends.
+class Kafka3Test : public KafkaTest {
+ protected:
+  void TearDown() override {
+    StopStage();
+    if (!down_.empty()) std::system(down_.c_str());
+    KafkaTest::TearDown();
+  }
+  std::string down_;  // the command that takes the cluster down
+};
 
 // Issue 11: a file ingested again is all duplicates and adds no event.
 TEST_F(KafkaTest, TheSameFileTwiceIsAllDuplicatesTheSecondTimeAndAddsNoEvent) {
@@ -776,6 +796,7 @@ TEST_F(Kafka3Test, KillingAPartitionLeaderMidIngestLosesNoAcknowledgedEvent) {
   ASSERT_EQ(std::system(absl::StrCat(env, "bash ", scripts, "up.sh --secure --nodes 3 --dir ", kafka_dir,
                                      " > ", (dir_ / "up.log").string(), " 2>&1").c_str()), 0)
       << Slurp(dir_ / "up.log");
+  down_ = absl::StrCat(env, "bash ", scripts, "down.sh --dir ", kafka_dir, " > /dev/null 2>&1");
   brokers_ = "127.0.0.1:9192,127.0.0.1:9193,127.0.0.1:9194";
   CreateTopics(8, 3);
   WriteFeed(dir_ / "feed.jsonl", 200000);
@@ -804,14 +825,13 @@ TEST_F(Kafka3Test, KillingAPartitionLeaderMidIngestLosesNoAcknowledgedEvent) {
   ingest.join();
   ASSERT_GE(leader, 1) << "the ingest ended before 50,000 events were acknowledged";
   EXPECT_LT(acked_at_kill, 200000) << "the broker was killed after the ingest had finished";
-  ASSERT_EQ(in.exit_code, 0) << in.err;
+  ASSERT_EQ(in.exit_code, 0) << in.err << Slurp(dir_ / "stage.err");
   EXPECT_EQ(Field(in.out, "accepted"), "200000");
   Result w = Kafka("project --group g4 --data-dir worker --until-caught-up");
   EXPECT_EQ(w.exit_code, 0) << w.err;
   EXPECT_EQ(Field(w.out, "applied"), "200000");
   Result digest = Run("digest --data-dir worker");
   EXPECT_EQ(Field(digest.out, "digest"), Field(embedded.out, "digest"));
-  std::system(absl::StrCat(env, "bash ", scripts, "down.sh --dir ", kafka_dir, " > /dev/null 2>&1").c_str());
 }
 
 }  // namespace
