@@ -61,8 +61,8 @@ std::map<int32_t, int64_t> HighWatermarks(RdKafka::Handle* c, const std::string&
                                           int32_t partitions, absl::Status* status) {
   std::map<int32_t, int64_t> high;
   for (int32_t p = 0; p < partitions; ++p) {
-    int64_t lo = 0, hi = 0;
-    if (absl::Status s = KafkaWatermarks(c, topic, p, &lo, &hi, absl::Seconds(30)); !s.ok()) {
+    int64_t hi = 0;
+    if (absl::Status s = KafkaWatermarks(c, topic, p, nullptr, &hi, absl::Seconds(30)); !s.ok()) {
       *status = s;
       return high;
     }

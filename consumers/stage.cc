@@ -328,8 +328,8 @@ absl::Status Stage::CatchUpIndex() {
   std::map<int32_t, int64_t> high, reached;
   std::vector<RdKafka::TopicPartition*> assignment;
   for (int32_t p = 0; p < events_partitions_; ++p) {
-    int64_t lo = 0, hi = 0;
-    if (auto s = KafkaWatermarks(ends_.get(), events_, p, &lo, &hi, o_.timeout); !s.ok()) return s;
+    int64_t hi = 0;
+    if (auto s = KafkaWatermarks(ends_.get(), events_, p, nullptr, &hi, o_.timeout); !s.ok()) return s;
     auto at = index_->Indexed(p);
     if (!at.ok()) return at.status();
     if (*at >= hi) continue;

@@ -273,12 +273,11 @@ absl::Status KafkaWatermarks(RdKafka::Handle* client, const std::string& topic, 
   for (;;) {
     // Short tries, so that a leader that moved is looked up again in time.
     const absl::Duration attempt = std::clamp(deadline - absl::Now(), absl::Milliseconds(100), absl::Seconds(10));
-    RdKafka::ErrorCode err = ListOffset(client, topic, partition, RdKafka::Topic::OFFSET_BEGINNING, low, attempt);
-    if (err == RdKafka::ERR_NO_ERROR) err = ListOffset(client, topic, partition, RdKafka::Topic::OFFSET_END, high, attempt);
-    if (err == RdKafka::ERR_NO_ERROR) {
-      if (*low < 0) *low = *high;  // an empty partition
-      return absl::OkStatus();
+    RdKafka::ErrorCode err = ListOffset(client, topic, partition, RdKafka::Topic::OFFSET_END, high, attempt);
+    if (err == RdKafka::ERR_NO_ERROR && low != nullptr) {
+      err = ListOffset(client, topic, partition, RdKafka::Topic::OFFSET_BEGINNING, low, attempt);
     }
+    if (err == RdKafka::ERR_NO_ERROR) return absl::OkStatus();
     const bool moving = err == RdKafka::ERR_NOT_LEADER_FOR_PARTITION || err == RdKafka::ERR_LEADER_NOT_AVAILABLE ||
                         err == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART || err == RdKafka::ERR__TRANSPORT ||
                         err == RdKafka::ERR__TIMED_OUT || err == RdKafka::ERR_REQUEST_TIMED_OUT;
@@ -407,8 +406,8 @@ absl::Status KafkaLog::Forward(std::vector<v1::Event>& events, const std::vector
     if (!r.ok()) return r.status();
     // This run's receipts start after what the receipts partition holds now.
     receipts_partition_ = PartitionForKey(run_, *r);
-    int64_t low = 0, high = 0;
-    if (auto s = KafkaWatermarks(producer_.get(), options_.receipts_topic, receipts_partition_, &low, &high,
+    int64_t high = 0;
+    if (auto s = KafkaWatermarks(producer_.get(), options_.receipts_topic, receipts_partition_, nullptr, &high,
                                  options_.timeout);
         !s.ok()) {
       return s;
@@ -496,8 +495,8 @@ absl::StatusOr<v1::Receipt> KafkaLog::AwaitReceipts() {
 }
 
 absl::StatusOr<Offset> KafkaLog::EndOffset(Partition p) {
-  int64_t low = 0, high = 0;
-  if (auto s = KafkaWatermarks(producer_.get(), options_.events_topic, p.value, &low, &high, options_.timeout);
+  int64_t high = 0;
+  if (auto s = KafkaWatermarks(producer_.get(), options_.events_topic, p.value, nullptr, &high, options_.timeout);
       !s.ok()) {
     return s;
   }

@@ -167,10 +167,10 @@ RdKafka::ErrorCode KafkaProduce(RdKafka::Producer* producer, const std::string& 
                                 RdKafka::Headers* headers, void* opaque);
 
 // The low and high watermarks of a partition, asked through `client` (the
-// high one is the last stable offset when the client reads read_committed,
-// as every client here does). A partition whose leader is moving, has died or
-// is not yet elected (a new topic) is asked again until `timeout`;
-// kUnavailable then.
+// high one is the last stable offset when the client reads read_committed).
+// `low` may be null: then only the high one is asked. A partition whose
+// leader is moving, has died or is not yet elected (a new topic) is asked
+// again until `timeout`; kUnavailable then.
 absl::Status KafkaWatermarks(RdKafka::Handle* client, const std::string& topic, int32_t partition, int64_t* low,
                              int64_t* high, absl::Duration timeout);
 
