@@ -6,6 +6,7 @@
 #include <map>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -44,6 +45,13 @@ std::unique_ptr<RdKafka::Conf> GroupConf(const std::string& brokers, const std::
   // (tests/bench/kafka_bench.sh).
   conf->set("fetch.max.bytes", "4194304", *errstr);
   conf->set("max.partition.fetch.bytes", "1048576", *errstr);
+  // librdkafka 2.0.2 stops fetching a partition while the consumer queue (all
+  // partitions') holds queued.min.messages, and looks again only when its
+  // broker thread next wakes, up to a second later: at the default 100,000
+  // (about 0.3 s of a rebuild's work) a rebuild spent 20 of its 35 s waiting
+  // for messages (tests/bench/kafka_bench.sh). The queue's size stays bounded
+  // by queued.max.messages.kbytes (64 MiB).
+  conf->set("queued.min.messages", "1000000", *errstr);
   // The events topic is written in transactions (the stage): its high-water
   // mark counts the commit markers, which are never delivered, so "caught up"
   // is told by the end-of-partition event.
@@ -105,6 +113,7 @@ class Projection : public RdKafka::RebalanceCb {
       PauseRebuildsBeyondTheFirst(c);
     } else {
       // Hand the partitions over with everything read applied.
+      Remember(JoinFold());
       Remember(FlushAll());
       c->unassign();
       // Leaving the group (close) revokes too; the store still holds those
@@ -170,14 +179,22 @@ class Projection : public RdKafka::RebalanceCb {
     ++gathered_facts_[p];
   }
 
-  // At partition p's end (`offset`): a partition being rebuilt folds what it
-  // gathered, stores `offset` with it, and the next paused one is resumed.
+  // At partition p's end (`offset`): a partition being rebuilt hands what it
+  // gathered to the fold thread, which folds it and stores `offset` with it,
+  // and the next paused one is resumed, so fetching goes on while it folds.
+  // One fold at a time: memory holds the partitions gathering and the one
+  // folding.
   absl::Status FinishRebuild(RdKafka::KafkaConsumer* c, int32_t p, int64_t offset) {
     if (!rebuilding_.count(p)) return absl::OkStatus();
-    auto& by_person = gathered_[p];
-    if (auto s = CommitRebuilt(state_, profiles_, by_person, Partition{p}, Offset{offset}); !s.ok()) return s;
-    applied_[p] = offset;
-    applied_count_ += gathered_facts_[p];
+    if (auto s = JoinFold(); !s.ok()) return s;
+    folding_ = p;
+    fold_facts_ = gathered_facts_[p];
+    fold_done_ = false;
+    fold_ = std::thread([this, p, offset, by_person = std::move(gathered_[p])]() mutable {
+      fold_status_ = CommitRebuilt(state_, profiles_, by_person, Partition{p}, Offset{offset});
+      fold_done_ = true;
+    });
+    applied_[p] = offset;  // what follows is applied once the fold is in (JoinFold)
     gathered_facts_.erase(p);
     gathered_.erase(p);
     gathered_next_.erase(p);
@@ -191,11 +208,27 @@ class Projection : public RdKafka::RebalanceCb {
     return absl::OkStatus();
   }
 
+  // Waits for the partition being folded, if any.
+  absl::Status JoinFold() {
+    if (!fold_.joinable()) return absl::OkStatus();
+    fold_.join();
+    folding_ = -1;
+    applied_count_ += fold_facts_;
+    fold_facts_ = 0;
+    return std::exchange(fold_status_, absl::OkStatus());
+  }
+
+  // Joins a fold that has finished.
+  absl::Status ReapFold() { return fold_done_ ? JoinFold() : absl::OkStatus(); }
+
   size_t pending() const { return pending_count_; }
 
   // Decodes and folds what was read, the partitions on two threads (the
   // rules, not Kafka, are most of a rebuild's time).
   absl::Status FlushAll() {
+    if (auto q = pending_.find(folding_); q != pending_.end() && !q->second.empty()) {
+      if (auto s = JoinFold(); !s.ok()) return s;  // events after the rebuilt ones
+    }
     std::vector<int32_t> parts;
     for (const auto& [p, messages] : pending_) {
       if (!messages.empty()) parts.push_back(p);
@@ -257,7 +290,9 @@ class Projection : public RdKafka::RebalanceCb {
     std::vector<std::pair<Partition, Offset>> offsets;
     for (const auto& [p, end] : end_) {
       auto a = applied_.find(p);
-      if (!owned_.count(p) || rebuilding_.count(p) || (a != applied_.end() && a->second >= end)) continue;
+      if (!owned_.count(p) || rebuilding_.count(p) || p == folding_ || (a != applied_.end() && a->second >= end)) {
+        continue;
+      }
       auto q = pending_.find(p);
       if (q != pending_.end() && !q->second.empty()) continue;
       offsets.emplace_back(Partition{p}, Offset{end});
@@ -271,7 +306,7 @@ class Projection : public RdKafka::RebalanceCb {
   // Everything read is applied (after FlushAll) and each owned partition is
   // read up to the high-water mark it had at start.
   bool CaughtUp(const std::map<int32_t, int64_t>& high) const {
-    if (!assigned_once_ || !rebuilding_.empty()) return false;
+    if (!assigned_once_ || !rebuilding_.empty() || folding_ >= 0) return false;
     for (int32_t p : owned_) {
       auto it = high.find(p);
       if (it == high.end()) continue;
@@ -284,6 +319,7 @@ class Projection : public RdKafka::RebalanceCb {
   }
 
   void Closing() { closing_ = true; }
+  ~Projection() { (void)JoinFold(); }
 
   void Remember(absl::Status s) {
     if (!s.ok() && error_.ok()) error_ = std::move(s);
@@ -307,6 +343,12 @@ class Projection : public RdKafka::RebalanceCb {
   std::map<int32_t, int64_t> gathered_facts_;
   std::map<int32_t, int64_t> gathered_next_;  // the next offset to gather
   std::set<int32_t> paused_;                  // to rebuild once one finishes
+  // The partition being folded on fold_ (-1: none), its facts, and how it went.
+  int32_t folding_ = -1;
+  int64_t fold_facts_ = 0;
+  std::thread fold_;
+  std::atomic<bool> fold_done_{false};
+  absl::Status fold_status_;
   size_t pending_count_ = 0;
   int64_t applied_count_ = 0;
   std::function<absl::Status(const std::vector<int32_t>&)> on_assign_;
@@ -350,11 +392,13 @@ absl::StatusOr<int64_t> RunProjectionWorker(const WorkerOptions& options, StateS
       projection.Remember(Fault(m->err(), "kafka consume"));
       break;
     }
+    projection.Remember(projection.ReapFold());
     projection.Remember(projection.FlushAll());
     projection.Remember(projection.AdvanceToEnds());
     if (options.progress) options.progress(projection.applied_count());
     if (options.until_caught_up && projection.CaughtUp(high)) break;
   }
+  projection.Remember(projection.JoinFold());
   projection.Remember(projection.FlushAll());
   projection.Closing();
   consumer->close();  // leaves the group: the others take the partitions over
