@@ -364,4 +364,6 @@ absl::Status EmbeddedLog::ForEach(std::optional<v1::Source> source,
   return FromRocks(it->status(), "read dead letters");
 }
 
+uint64_t EmbeddedLog::IntProperty(const std::string& name) const { return enrol::IntProperty(db_.get(), name); }
+
 }  // namespace enrol

@@ -76,6 +76,10 @@ class EmbeddedLog final : public Log, public DeadLetterStore {
   // does not replay the write-ahead log. Appends are durable without it.
   absl::Status Flush();
 
+  // A RocksDB integer property of the store (e.g. compactions pending, for
+  // the metrics); 0 when it has none.
+  uint64_t IntProperty(const std::string& name) const;
+
  private:
   // Calls fn with the offset and stored value of each event of partition p
   // from `from` on, up to max_events; stops at fn's first error.

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "rocksdb/cache.h"
+#include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 
@@ -92,6 +93,11 @@ rocksdb::Options StoreOptions(size_t cache_mb) {
   t.cache_index_and_filter_blocks = false;
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   return o;
+}
+
+uint64_t IntProperty(rocksdb::DB* db, const std::string& name) {
+  uint64_t value = 0;
+  return db->GetIntProperty(name, &value) ? value : 0;
 }
 
 absl::Status OpenError(const rocksdb::Status& s, const std::string& what, const std::string& dir) {

@@ -23,6 +23,10 @@ absl::Status OpenError(const rocksdb::Status& s, const std::string& what, const 
 // cache of `cache_mb`, and bounded memtables so peak memory stays low.
 rocksdb::Options StoreOptions(size_t cache_mb);
 
+// A RocksDB integer property of `db` (rocksdb::DB::Properties), 0 when it
+// has none.
+uint64_t IntProperty(rocksdb::DB* db, const std::string& name);
+
 // Points the options' info log (what RocksDB writes to DIR/LOG) at a logger
 // that drops a write that fails. RocksDB's own log writer asserts when it is
 // used again after a failed write (Debian's librocksdb keeps assertions), so

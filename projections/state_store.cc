@@ -259,4 +259,6 @@ absl::Status SwapInState(const std::string& fresh, const std::string& dir) {
   return absl::OkStatus();
 }
 
+uint64_t StateStore::IntProperty(const std::string& name) const { return enrol::IntProperty(db_.get(), name); }
+
 }  // namespace enrol

@@ -86,6 +86,10 @@ class StateStore {
   // Flushes memtables (used after a bulk rebuild).
   absl::Status Flush();
 
+  // A RocksDB integer property of the store (e.g. compactions pending, for
+  // the metrics); 0 when it has none.
+  uint64_t IntProperty(const std::string& name) const;
+
   absl::StatusOr<StateDigest> Digest();
 
   // Calls fn for every person in key order (the pseudonyms' order when

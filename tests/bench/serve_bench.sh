@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `enrol serve` under load (issue 8's targets), run by hand on an idle machine:
 #  - HTTP `covered` with wrk: 64 connections, 2 threads, 20 s, random persons of
-#    a generated population and random days; requests/s and latency percentiles;
+#    a generated population and random days, once the ingest's compactions are
+#    done; requests/s and latency percentiles;
 #  - gRPC `Covered` the same way (build/tests/grpc_bench: 64 channels, 20 s);
 #  - ingest over HTTP against the command line's: the same tax feed posted to
 #    a fresh server and ingested by `enrol ingest` into a fresh directory.
@@ -9,6 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 persons=${1:-100000}
+for tool in wrk curl; do
+  command -v $tool >/dev/null || { echo "serve_bench.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
+done
 work=/tmp/serve-bench-$persons
 enrol=$PWD/build/enrol
 port=18210
@@ -34,6 +38,12 @@ for feed in civil registry claims; do
   curl -sf -XPOST --data-binary @"$work/pop/$feed.jsonl" localhost:$port/v1/feeds/$feed >/dev/null
 done
 
+# Queries are measured on a settled store: the compactions the ingest left
+# would otherwise take a tenth of the CPU (enrol_process{figure=~".*compaction.*"}).
+for _ in $(seq 600); do
+  curl -sf localhost:$port/metrics | awk '/^enrol_process\{figure="(log|state)_(pending_compaction_bytes|running_compactions)"\}/ && $2 != 0 {busy=1} END {exit busy}' && break
+  sleep 1
+done
 grep -ohE '"id_number":"[0-9]{17}[0-9X]"' "$work/pop/tax.jsonl" | cut -d'"' -f4 | sort -u | shuf -n 20000 --random-source=<(yes) >"$work/ids.txt"
 cat >"$work/covered.lua" <<LUA
 local ids = {}
