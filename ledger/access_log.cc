@@ -134,7 +134,10 @@ struct AccessLog::Impl {
   bool stopping ABSL_GUARDED_BY(mu) = false;
   absl::Mutex write_mu;  // one write to RocksDB at a time
   absl::Status error ABSL_GUARDED_BY(write_mu);
-  absl::Status last ABSL_GUARDED_BY(write_mu);  // of the last write
+  // Of the last write; a mutex of its own, so that a person read checking it
+  // (Health) does not wait for a write's fsync.
+  absl::Mutex last_mu;
+  absl::Status last ABSL_GUARDED_BY(last_mu);
   std::thread flusher;
 
   absl::Status Write();
@@ -164,7 +167,10 @@ absl::Status AccessLog::Impl::Write() {
   rocksdb::WriteBatch b;
   for (const auto& [k, v] : batch) b.Put(k, v);
   absl::Status s = FromRocks(db->Write(wo, &b), "write access log");
-  last = s;
+  {
+    absl::MutexLock l(&last_mu);
+    last = s;
+  }
   if (!s.ok()) {
     absl::MutexLock lock(&mu);  // kept for the next round
     queue.insert(queue.begin(), batch.begin(), batch.end());
@@ -233,7 +239,7 @@ absl::Status AccessLog::Flush() {
 }
 
 absl::Status AccessLog::Health() {
-  absl::MutexLock w(&impl_->write_mu);
+  absl::MutexLock l(&impl_->last_mu);
   if (impl_->last.ok()) return absl::OkStatus();
   return absl::UnavailableError(absl::StrCat("the access log cannot be written (", impl_->last.message(),
                                              "); person reads are refused until it can"));

@@ -58,11 +58,11 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& 
     }
     return OpenError(s, absl::StrCat("open state ", dir), dir);
   }
-  return std::unique_ptr<StateStore>(new StateStore(std::unique_ptr<rocksdb::DB>(raw), bulk, keys));
+  return std::unique_ptr<StateStore>(new StateStore(std::unique_ptr<rocksdb::DB>(raw), read_only, bulk, keys));
 }
 
-StateStore::StateStore(std::unique_ptr<rocksdb::DB> db, bool bulk, const Keyring* keys)
-    : db_(std::move(db)), bulk_(bulk), keys_(keys) {}
+StateStore::StateStore(std::unique_ptr<rocksdb::DB> db, bool read_only, bool bulk, const Keyring* keys)
+    : db_(std::move(db)), read_only_(read_only), bulk_(bulk), keys_(keys) {}
 
 std::string StateStore::PersonKey(const std::string& id_number) const {
   return std::string(1, kPersonTag) + (keys_ != nullptr ? keys_->Pseudonym(id_number) : id_number);
@@ -100,12 +100,24 @@ absl::Status StateStore::MultiGet(const std::vector<std::string>& ids,
 }
 
 absl::StatusOr<Offset> StateStore::AppliedOffset(Partition p) {
+  if (!read_only_) {
+    absl::ReaderMutexLock lock(&applied_mu_);
+    if (auto it = applied_.find(p.value); it != applied_.end()) return Offset{it->second};
+  }
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), OffsetKey(p), &value);
-  if (s.IsNotFound()) return Offset{0};
-  if (!s.ok()) return FromRocks(s, "read applied offset");
-  if (value.size() != 8) return absl::DataLossError("corrupt applied offset");
-  return Offset{static_cast<int64_t>(GetBigEndian64(value))};
+  Offset applied{0};
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read applied offset");
+  if (s.ok()) {
+    if (value.size() != 8) return absl::DataLossError("corrupt applied offset");
+    applied = Offset{static_cast<int64_t>(GetBigEndian64(value))};
+  }
+  if (!read_only_) {
+    // Unless a commit of this partition got in first (commits only move it on).
+    absl::MutexLock lock(&applied_mu_);
+    applied = Offset{applied_.try_emplace(p.value, applied.value).first->second};
+  }
+  return applied;
 }
 
 absl::Status StateStore::Commit(
@@ -125,7 +137,12 @@ absl::Status StateStore::Commit(
   }
   rocksdb::WriteOptions wo;
   wo.disableWAL = bulk_;
-  return FromRocks(db_->Write(wo, &batch), "commit projection");
+  if (absl::Status s = FromRocks(db_->Write(wo, &batch), "commit projection"); !s.ok()) return s;
+  if (!offsets.empty()) {
+    absl::MutexLock lock(&applied_mu_);
+    for (const auto& [p, o] : offsets) applied_[p.value] = o.value;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status StateStore::SetOwnership(const Ownership& o) {

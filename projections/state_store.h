@@ -11,10 +11,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/keyring.h"
 #include "common/types.h"
 #include "ledger/embedded_log.h"
@@ -98,11 +100,17 @@ class StateStore {
       const std::function<bool(const std::string& id_number, const PersonRecord&)>& fn);
 
  private:
-  StateStore(std::unique_ptr<rocksdb::DB> db, bool bulk, const Keyring* keys);
+  StateStore(std::unique_ptr<rocksdb::DB> db, bool read_only, bool bulk, const Keyring* keys);
   std::string PersonKey(const std::string& id_number) const;
   std::unique_ptr<rocksdb::DB> db_;
+  const bool read_only_;
   bool bulk_;
   const Keyring* keys_;
+  // A writable open is the directory's one writer: it keeps the applied
+  // offsets it has read or committed (a query reads one per request), each
+  // set only once its commit is in RocksDB.
+  mutable absl::Mutex applied_mu_;
+  std::unordered_map<int32_t, int64_t> applied_ ABSL_GUARDED_BY(applied_mu_);
 };
 
 // StateStore::CheckLog against the embedded log's id and partition ends.
