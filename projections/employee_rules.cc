@@ -99,8 +99,9 @@ bool Eligible(const PersonFacts& f, const ProfileSet& profiles,
 class Builder {
  public:
   Builder(const PersonFacts& f, const ProfileSet& profiles, int horizon_year)
-      : f_(f), profiles_(profiles), pay_(Payments(f)),
-        end_(Month(std::max(horizon_year, f.max_year + 1), 12)) {}
+      : f_(f), profiles_(profiles), end_(Month(std::max(horizon_year, f.max_year + 1), 12)) {
+    t_.pay = Payments(f);
+  }
 
   EmployeeTimeline Build();
 
@@ -149,9 +150,9 @@ class Builder {
 
   const PersonFacts& f_;
   const ProfileSet& profiles_;
-  const std::map<Month, MonthPay> pay_;
   const Month end_;
   EmployeeTimeline t_;
+  const std::map<Month, MonthPay>& pay_ = t_.pay;  // built once, handed over in t_
 };
 
 Month Builder::StartEpisode(Month a, bool first) {
@@ -228,7 +229,6 @@ void Builder::RestoreInterruption(Month g, Month k) {
 }
 
 EmployeeTimeline Builder::Build() {
-  t_.pay = pay_;
   if (pay_.empty()) {
     ApplyRegistry();
     return std::move(t_);

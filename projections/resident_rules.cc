@@ -112,15 +112,7 @@ class Evaluator {
   // R2: "employee coverage in at least one month": the months the employee
   // rules (E1-E6) say were covered, not merely paid.
   Evaluator(const PersonFacts& f, const ProfileSet& profiles, const EmployeeTimeline& timeline)
-      : f_(f), profiles_(profiles) {
-    for (const auto& [m, cover] : timeline.months) {
-      if (timeline.Covered(m)) {
-        employee_months_.insert({static_cast<int>(m.year()), m.month()});
-        auto pay = timeline.pay.find(m);
-        if (pay != timeline.pay.end()) employee_records_[{static_cast<int>(m.year()), m.month()}] = pay->second.record_id;
-      }
-    }
-  }
+      : f_(f), profiles_(profiles), timeline_(timeline) {}
 
   std::vector<v1::ResidentYear> Run(int first_year, int last_year, std::vector<v1::Step>* steps);
 
@@ -160,8 +152,11 @@ class Evaluator {
 
   // R2: insured years, the obligation start and the break run N(Y).
   bool EmployeeCovered(int year) const {
-    auto it = employee_months_.lower_bound({year, 0});
-    return it != employee_months_.end() && it->first == year;
+    for (auto it = timeline_.months.lower_bound(absl::CivilMonth(year, 1));
+         it != timeline_.months.end() && it->first.year() == year; ++it) {
+      if (timeline_.Covered(it->first)) return true;
+    }
+    return false;
   }
   bool Insured(int year) { return Enrolled(year) || EmployeeCovered(year); }
   bool BreakYear(int year) { return !(f_.death && year > f_.death->year()) && !Insured(year); }
@@ -272,8 +267,7 @@ class Evaluator {
 
   const PersonFacts& f_;
   const ProfileSet& profiles_;
-  std::set<std::pair<int, int>> employee_months_;  // covered (year, month)
-  std::map<std::pair<int, int>, std::string> employee_records_;
+  const EmployeeTimeline& timeline_;
   std::map<int, Enrolment> enrolment_;
   std::map<int, YearRules> rules_;
   int scan_from_ = 0;  // the first year of any fact
@@ -395,16 +389,19 @@ std::string Evaluator::Exemption(int year, Date paid, std::string* record, int* 
     }
   }
   // Employee cover that ended at most transfer_window_months before paying.
-  auto it = employee_months_.upper_bound({static_cast<int>(paid.year()), paid.month()});
-  if (it != employee_months_.begin()) {
+  // The last covered month up to the payment's month.
+  const auto& months = timeline_.months;
+  for (auto it = months.upper_bound(absl::CivilMonth(paid.year(), paid.month())); it != months.begin();) {
     --it;
-    Date end = LastDayOfMonth(it->first, it->second);
+    if (!timeline_.Covered(it->first)) continue;
+    Date end = LastDayOfMonth(static_cast<int>(it->first.year()), it->first.month());
     if (paid <= AddMonths(end, pol.transfer_window_months())) {
-      auto rec = employee_records_.find(*it);
-      if (rec != employee_records_.end()) *record = rec->second;
+      auto rec = timeline_.pay.find(it->first);
+      if (rec != timeline_.pay.end()) *record = rec->second.record_id;
       *days_after = 0;
       return "scheme_transfer";
     }
+    break;
   }
   return "";
 }
