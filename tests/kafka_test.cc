@@ -562,6 +562,36 @@ TEST_F(KafkaTest, TwoIngestsOfOverlappingFilesAtOnceAppendEachRecordOnce) {
   EXPECT_EQ(Field(Run("digest --data-dir worker").out, "digest"), Field(embedded.out, "digest"));
 }
 
+// Stages come and go while an ingest runs: a second stage joins the group
+// mid-ingest and leaves again, so the first is rebalanced twice while it
+// reads its backlog. Every record is decided once and the ingest gets every
+// receipt (a stage that read on through a rebalance and dropped the batch
+// skipped the records read after its new assignment, and the ingest waited
+// for their receipts until it gave up).
+TEST_F(KafkaTest, AStageJoiningAndLeavingMidIngestLeavesEachRecordDecidedOnce) {
+  constexpr int kRecords = 150000;
+  CreateTopics(8);
+  WriteFeed(dir_ / "feed.jsonl", kRecords);
+  Result first;
+  std::thread ingest([&] { first = Kafka("ingest --source tax feed.jsonl"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  pid_t second = Start({"stage", "--brokers", brokers_, "--topics", prefix_, "--group", "enrol-stage-" + prefix_,
+                        "--data-dir", "stage2", "--kafka-config", KafkaClientConfig("stage")},
+                       "stage2.err");
+  std::this_thread::sleep_for(std::chrono::seconds(8));
+  ::kill(second, SIGTERM);
+  int status = 0;
+  ::waitpid(second, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(dir_ / "stage2.err");
+  ingest.join();
+  ASSERT_EQ(first.exit_code, 0) << first.err << Slurp(dir_ / "stage.err");
+  EXPECT_EQ(Field(first.out, "accepted"), std::to_string(kRecords)) << first.out;
+  EXPECT_EQ(EventsInTopic(), kRecords);
+  Result again = Kafka("ingest --source tax feed.jsonl");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Field(again.out, "duplicates"), std::to_string(kRecords)) << again.out;
+}
+
 // Issue 11, the crash loop: ingest SIGKILLed at random moments, and every
 // other round the stage too (restarted on its index), then the ingest run
 // again to the end: each record is in the events topic exactly once and the
