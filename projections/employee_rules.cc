@@ -467,8 +467,8 @@ v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& pr
   int paid = 0;
   const MonthPay* last = nullptr;
   std::vector<std::string> paid_ids;
-  for (const auto& [m, mp] : pay) {
-    if (m.year() != year) continue;
+  for (auto it = pay.lower_bound(Month(year, 1)); it != pay.end() && it->first.year() == year; ++it) {
+    const MonthPay& mp = it->second;
     ++paid;
     last = &mp;
     paid_ids.push_back(mp.record_id);
@@ -522,7 +522,7 @@ v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& pr
   std::vector<std::string> maternity_ids;
   if (!pay.empty()) {
     const int need = pol.maternity_months();
-    std::vector<std::string> run;  // record ids of the run's paid months
+    std::vector<const std::string*> run;  // record ids of the run's paid months
     for (Month m = pay.begin()->first; m <= dec && !maternity; ++m) {
       auto p = pay.find(m);
       auto c = timeline.months.find(m);
@@ -530,13 +530,13 @@ v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& pr
       const bool flexible = p != pay.end() && p->second.flexible;
       if (m >= jan && cover == MonthCover::kCovered && !flexible && static_cast<int>(run.size()) >= need) {
         maternity = m;
-        maternity_ids.assign(run.end() - need, run.end());
+        for (auto r = run.end() - need; r != run.end(); ++r) maternity_ids.push_back(**r);
         if (need == 0 && p != pay.end()) maternity_ids.push_back(p->second.record_id);
       }
       if (p == pay.end() || flexible || cover == MonthCover::kSuspended) {
         run.clear();
       } else {
-        run.push_back(p->second.record_id);
+        run.push_back(&p->second.record_id);
       }
     }
   }
