@@ -92,6 +92,7 @@ class Projection : public RdKafka::RebalanceCb {
         topic_(std::move(topic)),
         partitions_(partitions),
         on_assign_(std::move(on_assign)) {}
+  ~Projection() { (void)JoinFold(); }  // a fold still running writes to state_
 
   void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& parts) override {
@@ -319,7 +320,6 @@ class Projection : public RdKafka::RebalanceCb {
   }
 
   void Closing() { closing_ = true; }
-  ~Projection() { (void)JoinFold(); }
 
   void Remember(absl::Status s) {
     if (!s.ok() && error_.ok()) error_ = std::move(s);

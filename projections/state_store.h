@@ -109,7 +109,7 @@ class StateStore {
   // A writable open is the directory's one writer: it keeps the applied
   // offsets it has read or committed (a query reads one per request), each
   // set only once its commit is in RocksDB.
-  mutable absl::Mutex applied_mu_;
+  absl::Mutex applied_mu_;
   std::unordered_map<int32_t, int64_t> applied_ ABSL_GUARDED_BY(applied_mu_);
 };
 
