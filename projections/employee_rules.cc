@@ -16,18 +16,25 @@ Date FirstDay(Month m) { return Date(m); }
 Date LastDay(Month m) { return Date(m + 1) - 1; }
 std::string MonthText(Month m) { return FormatDate(FirstDay(m)).substr(0, 7); }
 
-std::map<Month, MonthPay> Payments(const PersonFacts& f) {
-  std::map<Month, MonthPay> pay;
+bool EmployeeMonth(const PaymentFact& p) { return p.scheme == v1::EMPLOYEE && p.month >= 1; }
+
+MonthMap<MonthPay> Payments(const PersonFacts& f) {
+  MonthMap<MonthPay> pay;
+  for (const PaymentFact& p : f.payments) {  // the span first, in one allocation
+    if (!EmployeeMonth(p)) continue;
+    const Month m(p.year, p.month);
+    pay.Cover(m, m);
+  }
   for (const PaymentFact& p : f.payments) {  // sorted by payment date
-    if (p.scheme != v1::EMPLOYEE || p.month < 1) continue;
-    Month m(p.year, p.month);
+    if (!EmployeeMonth(p)) continue;
+    const Month m(p.year, p.month);
     MonthPay& mp = pay[m];
     if (!mp.paid) {
       mp.paid = true;
       mp.first_paid = p.paid_on;
-      mp.record_id = p.record_id;
+      mp.record_id = &p.record_id;
       mp.flexible = p.payer == v1::FLEXIBLE;
-      mp.pool = p.pool;
+      mp.pool = &p.pool;
     }
     if (p.purpose != v1::MAKEUP && p.paid_on <= LastDay(m + 1)) mp.timely = true;
   }
@@ -55,12 +62,14 @@ struct YearsThrough {
   int64_t actual = 0, local = 0, deemed = 0;
 };
 
-YearsThrough CountYears(const PersonFacts& f, const std::map<Month, MonthPay>& pay, int year) {
+YearsThrough CountYears(const PersonFacts& f, const MonthMap<MonthPay>& pay, int year) {
   YearsThrough y;
-  for (const auto& [m, mp] : pay) {
-    if (m.year() > year) break;
+  const int64_t through = std::min(pay.size() - 1, pay.index(Month(year, 12)));
+  for (int64_t i = 0; i <= through; ++i) {
+    const MonthPay& mp = pay.at_index(i);
+    if (!mp.paid) continue;
     ++y.actual;
-    if (mp.pool == f.pool) ++y.local;
+    if (*mp.pool == f.pool) ++y.local;
   }
   for (const RegistryFact& r : f.registry) {
     if ((r.action == v1::TRANSFER_IN || r.action == v1::RETIRE) && r.effective.year() <= year) {
@@ -85,7 +94,7 @@ bool IsMale(const PersonFacts& f) {
 }
 
 bool Eligible(const PersonFacts& f, const ProfileSet& profiles,
-              const std::map<Month, MonthPay>& pay, int year, int* required_out = nullptr) {
+              const MonthMap<MonthPay>& pay, int year, int* required_out = nullptr) {
   const RegistryFact* retire = LastRetire(f);
   const v1::EmployeePolicy& pol =
       YearPolicy(profiles, f, year, retire != nullptr ? retire->effective : Date(year, 12, 31));
@@ -109,27 +118,26 @@ class Builder {
   // R10: a month is judged by the profile of the pool it was paid in (an
   // unpaid one: where the person was at its end).
   const v1::EmployeePolicy& Policy(Month m) const {
-    auto it = pay_.find(m);
-    const std::string& pool = it != pay_.end() ? it->second.pool : f_.PoolOn(LastDay(m));
+    const MonthPay* p = t_.Paid(m);
+    const std::string& pool = p != nullptr ? *p->pool : f_.PoolOn(LastDay(m));
     return VersionFor(ProfileOf(profiles_, f_, pool), static_cast<int>(m.year())).employee();
   }
   void Set(Month from, Month to, MonthCover c) {
-    for (Month m = from; m <= to && m <= end_; ++m) t_.months[m] = c;
+    t_.months.Set(from, std::min(to, end_), c);
   }
   void Step(std::string rule, std::string says, std::vector<std::string> records) {
     t_.steps.push_back({std::move(rule), std::move(says), std::move(records)});
   }
-  bool Timely(Month m) const {
-    auto it = pay_.find(m);
-    return it != pay_.end() && it->second.timely;
-  }
-  bool Paid(Month m) const {
-    auto it = pay_.find(m);
-    return it != pay_.end() && it->second.paid;
-  }
+  bool Paid(Month m) const { return t_.Paid(m) != nullptr; }
+  // A paid month's contribution.
+  const MonthPay& PayOf(Month m) const { return *t_.Paid(m); }
   // The last paid month at or before m (a run may end with a month of the
-  // first wait left unpaid).
-  const MonthPay& LastPaid(Month m) const { return std::prev(pay_.upper_bound(m))->second; }
+  // first wait left unpaid); there is one.
+  const MonthPay& LastPaid(Month m) const {
+    int64_t i = std::min(pay_.index(m), pay_.size() - 1);
+    while (!pay_.at_index(i).paid) --i;
+    return pay_.at_index(i);
+  }
   const RegistryFact* TransferBefore(Month m) const {
     const RegistryFact* found = nullptr;
     for (const RegistryFact& r : f_.registry) {
@@ -147,23 +155,25 @@ class Builder {
   // Marks the paid-up interruption [g, k] covered.
   void RestoreInterruption(Month g, Month k);
   void ApplyRegistry();
+  // E5's runs of paid months, once the months are final.
+  void CountPaidRuns();
 
   const PersonFacts& f_;
   const ProfileSet& profiles_;
   const Month end_;
   EmployeeTimeline t_;
-  const std::map<Month, MonthPay>& pay_ = t_.pay;  // built once, handed over in t_
+  const MonthMap<MonthPay>& pay_ = t_.pay;  // built once, handed over in t_
 };
 
 Month Builder::StartEpisode(Month a, bool first) {
-  const MonthPay& mp = pay_.at(a);
+  const MonthPay& mp = PayOf(a);
   const v1::EmployeePolicy& pol = Policy(a);
   const RegistryFact* transfer = first ? TransferBefore(a) : nullptr;
   if (transfer != nullptr && a - Month(transfer->effective) <= pol.transfer_window_months()) {
     Step("E4", absl::StrCat("transferred in on ", FormatDate(transfer->effective), " and paid for ",
                             MonthText(a), " within ", pol.transfer_window_months(),
                             " months: no waiting, covered from ", FormatDate(FirstDay(a))),
-         {transfer->record_id, mp.record_id});
+         {transfer->record_id, *mp.record_id});
     return a;
   }
   const char* rule = transfer != nullptr ? "E4" : first ? (mp.flexible ? "E3" : "E1") : (mp.flexible ? "E3" : "E2");
@@ -176,7 +186,7 @@ Month Builder::StartEpisode(Month a, bool first) {
                       ": paid on ", FormatDate(mp.first_paid), " for ", MonthText(a), "; waiting ",
                       pol.flexible_waiting_months(), " months from ", FormatDate(FirstDay(paid_month)),
                       " to ", FormatDate(LastDay(start - 1)), ", covered from ", FormatDate(FirstDay(start))),
-         {mp.record_id});
+         {*mp.record_id});
     return start;
   }
   // E1: from the month after the month of the payment date (Panzhihua: that
@@ -188,22 +198,22 @@ Month Builder::StartEpisode(Month a, bool first) {
        absl::StrCat("employer staff: first paid month ", MonthText(a), ", paid on ", FormatDate(mp.first_paid),
                     ", covered from ", FormatDate(FirstDay(start)),
                     pol.employer_cover_same_month() ? " (the month of the payment)" : " (the month after the payment)"),
-       {mp.record_id});
+       {*mp.record_id});
   return start;
 }
 
 std::optional<Month> Builder::PaidUpBy(Month g, Month h, const v1::EmployeePolicy& pol) const {
   std::optional<Date> resumed;
   for (Month m = g; m <= h; ++m) {
-    if (Paid(m) && (!resumed || pay_.at(m).first_paid < *resumed)) resumed = pay_.at(m).first_paid;
+    if (Paid(m) && (!resumed || PayOf(m).first_paid < *resumed)) resumed = PayOf(m).first_paid;
   }
   if (!resumed) return std::nullopt;
   Month k = g;
   for (Month m = g; m <= h; ++m) {
-    if ((Paid(m) && pay_.at(m).first_paid <= *resumed) || LastDay(m + 1) < *resumed) k = m;
+    if ((Paid(m) && PayOf(m).first_paid <= *resumed) || LastDay(m + 1) < *resumed) k = m;
   }
   if (k >= h) return std::nullopt;  // the whole of the arrears: judged as one
-  const bool flexible = Paid(g) && pay_.at(g).flexible;
+  const bool flexible = Paid(g) && PayOf(g).flexible;
   const int64_t length = k - g + 1;
   if (length >= pol.arrears_break_months() &&
       length > (flexible ? pol.flexible_backdate_months() : pol.arrears_backdate_months())) {
@@ -211,19 +221,19 @@ std::optional<Month> Builder::PaidUpBy(Month g, Month h, const v1::EmployeePolic
   }
   const Date made_up_by = LastDay(g + pol.arrears_backdate_months());
   for (Month m = g; m <= k; ++m) {
-    if (!Paid(m) || pay_.at(m).first_paid > made_up_by) return std::nullopt;
+    if (!Paid(m) || PayOf(m).first_paid > made_up_by) return std::nullopt;
   }
   return k;
 }
 
 void Builder::RestoreInterruption(Month g, Month k) {
   std::vector<std::string> ids;
-  for (Month m = g; m <= k; ++m) ids.push_back(pay_.at(m).record_id);
+  for (Month m = g; m <= k; ++m) ids.push_back(*PayOf(m).record_id);
   Set(g, k, MonthCover::kCovered);
   const int64_t n = k - g + 1;
-  Step(pay_.at(g).flexible ? "E3" : "E2",
+  Step(PayOf(g).flexible ? "E3" : "E2",
        absl::StrCat(n, " month", n == 1 ? "" : "s", " (", MonthText(g), n > 1 ? absl::StrCat(" to ", MonthText(k)) : "",
-                    ") paid up on ", FormatDate(pay_.at(k).first_paid),
+                    ") paid up on ", FormatDate(PayOf(k).first_paid),
                     ": the interruption ends there, covered and backdated; later unpaid months count anew"),
        ids);
 }
@@ -233,8 +243,8 @@ EmployeeTimeline Builder::Build() {
     ApplyRegistry();
     return std::move(t_);
   }
-  const Month first = pay_.begin()->first;
-  const Month last_paid = pay_.rbegin()->first;
+  const Month first = pay_.first();
+  const Month last_paid = pay_.last();
   // E1/E3/E4: the first enrolment; its wait ends only with time.
   const Month cover = StartEpisode(first, /*first=*/true);
   // Runs of months paid on time. Every month before the first cover belongs to
@@ -243,15 +253,17 @@ EmployeeTimeline Builder::Build() {
   // is simply not covered). The months between runs are arrears.
   std::vector<std::pair<Month, Month>> runs;
   {
+    // By index against `first` (no civil-time arithmetic a month).
     bool in_run = false;
-    Month start = first;
-    for (Month m = first; m <= std::max(last_paid + 1, cover); ++m) {
-      bool t = m == first || m < cover || Timely(m);
+    int64_t start = 0;
+    const int64_t cover_i = cover - first, end_i = std::max(last_paid + 1, cover) - first;
+    for (int64_t i = 0; i <= end_i; ++i) {
+      bool t = i == 0 || i < cover_i || pay_.GetAt(i).timely;
       if (t && !in_run) {
         in_run = true;
-        start = m;
+        start = i;
       } else if (!t && in_run) {
-        runs.emplace_back(start, m - 1);
+        runs.emplace_back(first + start, first + (i - 1));
         in_run = false;
       }
     }
@@ -276,11 +288,11 @@ EmployeeTimeline Builder::Build() {
     const v1::EmployeePolicy& pol = Policy(next);
     const Date made_up_by = LastDay(g + pol.arrears_backdate_months());
     for (Month m = g; m <= h; ++m) {
-      made_up = made_up && Paid(m) && pay_.at(m).first_paid <= made_up_by;
-      if (Paid(m)) ids.push_back(pay_.at(m).record_id);
+      made_up = made_up && Paid(m) && PayOf(m).first_paid <= made_up_by;
+      if (Paid(m)) ids.push_back(*PayOf(m).record_id);
     }
-    const MonthPay& resumed = pay_.at(next);
-    ids.push_back(resumed.record_id);
+    const MonthPay& resumed = PayOf(next);
+    ids.push_back(*resumed.record_id);
     const bool flexible = LastPaid(runs[i - 1].second).flexible;
     const std::string gap_text = absl::StrCat(gap, " month", gap == 1 ? "" : "s", " unpaid (", MonthText(g),
                                               gap > 1 ? absl::StrCat(" to ", MonthText(h)) : "", ")");
@@ -378,7 +390,7 @@ EmployeeTimeline Builder::Build() {
   // staff are uncovered from the next month, and flexible workers keep the
   // first missed month (Suizhou art. 11 (四): cover stops from the month after).
   const Month b = runs.back().second;
-  if (b < end_ && t_.months.count(b) && t_.months[b] == MonthCover::kCovered) {
+  if (b < end_ && t_.Cover(b) == MonthCover::kCovered) {
     const bool flexible = LastPaid(b).flexible;
     Month overdue_through = end_;
     if (f_.known_on) overdue_through = std::min(end_, Month(*f_.known_on) - 2);
@@ -388,7 +400,7 @@ EmployeeTimeline Builder::Build() {
       Step(flexible ? "E3" : "E2",
            absl::StrCat("as of ", FormatDate(*f_.known_on), " ", std::max<int64_t>(overdue, 0),
                         " month(s) after ", MonthText(b), " overdue: no break yet"),
-           {LastPaid(b).record_id});
+           {*LastPaid(b).record_id});
     } else if (flexible) {
       Set(b + 1, b + 1, MonthCover::kCovered);
       Set(b + 2, end_, MonthCover::kSuspended);
@@ -399,7 +411,22 @@ EmployeeTimeline Builder::Build() {
     Set(b + 1, end_, MonthCover::kSuspended);
   }
   ApplyRegistry();
+  CountPaidRuns();
   return std::move(t_);
+}
+
+void Builder::CountPaidRuns() {
+  // A month adds to the run when paid, by employer staff and not suspended;
+  // any other month ends it.
+  t_.paid_run.Cover(pay_.first(), pay_.last() + 1);
+  int32_t run = 0;
+  const int64_t offset = t_.months.index(pay_.first());
+  for (int64_t i = 0; i < t_.paid_run.size(); ++i) {
+    t_.paid_run.at_index(i) = run;
+    const MonthPay p = pay_.GetAt(i);
+    const bool counted = p.paid && !p.flexible && t_.months.GetAt(offset + i) != MonthCover::kSuspended;
+    run = counted ? run + 1 : 0;
+  }
 }
 
 void Builder::ApplyRegistry() {
@@ -415,9 +442,10 @@ void Builder::ApplyRegistry() {
           until = std::min(until, Month(later.effective) - 1);
         }
       }
-      for (Month m = from; m <= until; ++m) {
-        auto it = t_.months.find(m);
-        if (it != t_.months.end() && it->second != MonthCover::kNone) it->second = MonthCover::kSuspended;
+      const int64_t last = std::min(t_.months.index(until), t_.months.size() - 1);
+      for (int64_t i = std::max<int64_t>(t_.months.index(from), 0); i <= last; ++i) {
+        MonthCover& c = t_.months.at_index(i);
+        if (c != MonthCover::kNone) c = MonthCover::kSuspended;
       }
       Step("E2", absl::StrCat("the agency ", r.action == v1::SUSPEND ? "suspended" : "terminated",
                               " employee cover from ", FormatDate(r.effective)),
@@ -461,53 +489,58 @@ EmployeeTimeline EvaluateEmployeeCover(const PersonFacts& facts, const ProfileSe
 v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& profiles,
                                       const EmployeeTimeline& timeline, int year,
                                       std::vector<EmployeeStep>* steps) {
-  const std::map<Month, MonthPay>& pay = timeline.pay;
+  const MonthMap<MonthPay>& pay = timeline.pay;
+  const MonthMap<MonthCover>& months = timeline.months;
   const v1::EmployeePolicy& pol = YearPolicy(profiles, f, year, Date(year, 12, 31));
   v1::EmployeeYear e;
+  // The months of the year by index: k = 0..11 is January..December, at
+  // pay's index pj + k and months' index mj + k.
+  const Month jan(year, 1);
+  const int64_t pj = pay.index(jan), mj = months.index(jan);
   int paid = 0;
   const MonthPay* last = nullptr;
   std::vector<std::string> paid_ids;
-  for (auto it = pay.lower_bound(Month(year, 1)); it != pay.end() && it->first.year() == year; ++it) {
-    const MonthPay& mp = it->second;
+  for (int64_t k = 0; k < 12; ++k) {
+    if (pj + k < 0 || pj + k >= pay.size() || !pay.at_index(pj + k).paid) continue;
+    const MonthPay& mp = pay.at_index(pj + k);
     ++paid;
     last = &mp;
-    paid_ids.push_back(mp.record_id);
+    if (steps != nullptr) paid_ids.push_back(*mp.record_id);
   }
   e.set_months_paid(paid);
   e.set_kind(last == nullptr ? "" : last->flexible ? "flexible" : "employer");
 
-  const Month jan(year, 1), dec(year, 12);
-  std::optional<Month> first_covered_ever;
-  for (const auto& [m, c] : timeline.months) {
-    if (c == MonthCover::kCovered || c == MonthCover::kRetired) {
-      first_covered_ever = m;
+  std::optional<int64_t> first_covered_ever;  // months' index
+  for (int64_t i = 0; i < months.size(); ++i) {
+    if (EmployeeTimeline::IsCovered(months.at_index(i))) {
+      first_covered_ever = i;
       break;
     }
   }
-  std::optional<Month> first_in_year;
+  std::optional<int64_t> first_in_year;
   bool any_in_year = false;
-  for (Month m = jan; m <= dec; ++m) {
-    auto it = timeline.months.find(m);
-    if (it != timeline.months.end() && it->second != MonthCover::kNone) any_in_year = true;
-    if (timeline.Covered(m) && !first_in_year) first_in_year = m;
+  for (int64_t k = 0; k < 12; ++k) {
+    const MonthCover c = months.GetAt(mj + k);
+    if (c != MonthCover::kNone) any_in_year = true;
+    if (EmployeeTimeline::IsCovered(c) && !first_in_year) first_in_year = k;
   }
   e.set_enrolled(paid > 0 || first_in_year.has_value() || any_in_year);
   if (first_in_year) {
-    e.mutable_benefits_from()->set_string_value(FormatDate(FirstDay(*first_in_year)));
+    e.mutable_benefits_from()->set_string_value(FormatDate(FirstDay(jan + *first_in_year)));
   } else {
     e.mutable_benefits_from()->set_null_value(google::protobuf::NULL_VALUE);
   }
   // Uncovered intervals of the year after cover began.
   if (first_covered_ever) {
-    std::optional<Month> open;
-    for (Month m = std::max(jan, *first_covered_ever); m <= dec + 1; ++m) {
-      bool uncovered = m <= dec && !timeline.Covered(m);
-      if (uncovered && !open) open = m;
-      if (!uncovered && open) {
+    int64_t open = -1;  // the first month of the interval in hand
+    for (int64_t k = std::max<int64_t>(0, *first_covered_ever - mj); k <= 12; ++k) {
+      bool uncovered = k < 12 && !EmployeeTimeline::IsCovered(months.GetAt(mj + k));
+      if (uncovered && open < 0) open = k;
+      if (!uncovered && open >= 0) {
         v1::Interval* iv = e.add_suspended();
-        iv->set_from(FormatDate(FirstDay(*open)));
-        iv->set_to(FormatDate(LastDay(m - 1)));
-        open.reset();
+        iv->set_from(FormatDate(FirstDay(jan + open)));
+        iv->set_to(FormatDate(LastDay(jan + (k - 1))));
+        open = -1;
       }
     }
   }
@@ -517,27 +550,23 @@ v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& pr
   // only in covered months. An unpaid month ends the run, and so does a break
   // that is not restored (its months are suspended even when paid later), as
   // a flexible worker's month does (flexible workers have no maternity
-  // insurance). Panzhihua (need 0): every covered month.
+  // insurance); the timeline counted the runs (paid_run). Panzhihua (need 0):
+  // every covered month. None before the first paid month.
   std::optional<Month> maternity;
   std::vector<std::string> maternity_ids;
   if (!pay.empty()) {
     const int need = pol.maternity_months();
-    std::vector<const std::string*> run;  // record ids of the run's paid months
-    for (Month m = pay.begin()->first; m <= dec && !maternity; ++m) {
-      auto p = pay.find(m);
-      auto c = timeline.months.find(m);
-      const MonthCover cover = c == timeline.months.end() ? MonthCover::kNone : c->second;
-      const bool flexible = p != pay.end() && p->second.flexible;
-      if (m >= jan && cover == MonthCover::kCovered && !flexible && static_cast<int>(run.size()) >= need) {
-        maternity = m;
-        for (auto r = run.end() - need; r != run.end(); ++r) maternity_ids.push_back(**r);
-        if (need == 0 && p != pay.end()) maternity_ids.push_back(p->second.record_id);
+    for (int64_t k = std::max<int64_t>(0, -pj); k < 12 && !maternity; ++k) {
+      const int64_t i = pj + k;  // pay's and paid_run's index
+      const MonthPay p = pay.GetAt(i);
+      if (months.GetAt(mj + k) != MonthCover::kCovered || (p.paid && p.flexible) ||
+          timeline.paid_run.GetAt(i) < need) {
+        continue;
       }
-      if (p == pay.end() || flexible || cover == MonthCover::kSuspended) {
-        run.clear();
-      } else {
-        run.push_back(&p->second.record_id);
-      }
+      maternity = jan + k;
+      if (steps == nullptr) break;
+      for (int64_t r = i - need; r < i; ++r) maternity_ids.push_back(*pay.at_index(r).record_id);
+      if (need == 0 && p.paid) maternity_ids.push_back(*p.record_id);
     }
   }
   if (maternity) {

@@ -6,7 +6,7 @@
 #ifndef ENROL_PROJECTIONS_EMPLOYEE_RULES_H_
 #define ENROL_PROJECTIONS_EMPLOYEE_RULES_H_
 
-#include <map>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +14,7 @@
 #include "absl/time/civil_time.h"
 #include "common/dates.h"
 #include "projections/facts.h"
+#include "projections/month_map.h"
 #include "projections/profiles.h"
 #include "proto/policy.pb.h"
 #include "proto/query.pb.h"
@@ -41,22 +42,30 @@ struct MonthPay {
   bool timely = false;  // paid by the end of the following month, not as a make-up
   bool flexible = false;
   Date first_paid;      // earliest payment date for the month
-  std::string record_id;
-  std::string pool;
+  const std::string* record_id = nullptr;  // of that payment, in the facts
+  const std::string* pool = nullptr;
 };
 
+// The employee rules' view of a person, month by month. It points into the
+// facts it was built from (record ids, pools), so it is valid while they are.
 struct EmployeeTimeline {
-  // The person's employee contributions by month.
-  std::map<absl::CivilMonth, MonthPay> pay;
-  // Month status from the first employee fact to the horizon.
-  std::map<absl::CivilMonth, MonthCover> months;
-  // First covered day within a month that starts cover mid-month (transfers
-  // restored on the payment date keep whole months; so this is rare).
+  // The person's employee contributions by month, from the first paid month
+  // to the last (months between them unpaid).
+  MonthMap<MonthPay> pay;
+  // Month status from the first employee fact to the horizon; kNone outside.
+  MonthMap<MonthCover> months;
+  // E5: the counted paid months in a row just before each month, over pay's
+  // span and the month after it (0 outside: the month before is unpaid).
+  MonthMap<int32_t> paid_run;
   std::vector<EmployeeStep> steps;
-  bool Covered(absl::CivilMonth m) const {
-    auto it = months.find(m);
-    return it != months.end() &&
-           (it->second == MonthCover::kCovered || it->second == MonthCover::kRetired);
+
+  MonthCover Cover(absl::CivilMonth m) const { return months.Get(m); }
+  bool Covered(absl::CivilMonth m) const { return IsCovered(months.Get(m)); }
+  static bool IsCovered(MonthCover c) { return c == MonthCover::kCovered || c == MonthCover::kRetired; }
+  // The paid month's contribution, or nullptr.
+  const MonthPay* Paid(absl::CivilMonth m) const {
+    const MonthPay* p = pay.Find(m);
+    return p != nullptr && p->paid ? p : nullptr;
   }
 };
 

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -180,9 +181,9 @@ class Insured {
   PersonFacts Facts(std::optional<int64_t> as_of = std::nullopt) const {
     return CollectFacts(id_, events_, as_of);
   }
+  // A timeline points into its facts, so they are kept here while it lives.
   EmployeeTimeline Timeline(int horizon, std::optional<int64_t> as_of = std::nullopt) const {
-    PersonFacts f = Facts(as_of);
-    return EvaluateEmployeeCover(f, Profiles(), horizon);
+    return EvaluateEmployeeCover(kept_.emplace_back(Facts(as_of)), Profiles(), horizon);
   }
   v1::EmployeeYear Year(int year, std::optional<int64_t> as_of = std::nullopt) const {
     PersonFacts f = Facts(as_of);
@@ -193,8 +194,8 @@ class Insured {
     EmployeeTimeline t = Timeline(year, as_of);
     std::string out;
     for (Month m(year, 1); m <= Month(year, 12); ++m) {
-      auto it = t.months.find(m);
-      out += it == t.months.end() ? '.' : Letter(it->second);
+      const MonthCover c = t.Cover(m);
+      out += c == MonthCover::kNone ? '.' : Letter(c);
     }
     return out;
   }
@@ -235,6 +236,7 @@ class Insured {
   std::string area_;
   std::vector<v1::Event> events_;
   int seq_ = 0;
+  mutable std::deque<PersonFacts> kept_;  // the facts of the timelines handed out
 };
 
 bool HasStep(const EmployeeTimeline& t, const std::string& rule) {

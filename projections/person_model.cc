@@ -154,8 +154,7 @@ absl::StatusOr<v1::Coverage> EvaluateCoverage(const PersonFacts& facts, const Pr
     resident_reason = absl::StrCat("not enrolled in the resident scheme for ", year);
   }
   const absl::CivilMonth month(day);
-  auto it = timeline.months.find(month);
-  const MonthCover cover = it == timeline.months.end() ? MonthCover::kNone : it->second;
+  const MonthCover cover = timeline.Cover(month);
   std::string employee_reason;
   switch (cover) {
     case MonthCover::kCovered:

@@ -151,9 +151,9 @@ class Evaluator {
 
   // R2: insured years, the obligation start and the break run N(Y).
   bool EmployeeCovered(int year) const {
-    for (auto it = timeline_.months.lower_bound(absl::CivilMonth(year, 1));
-         it != timeline_.months.end() && it->first.year() == year; ++it) {
-      if (timeline_.Covered(it->first)) return true;
+    const int64_t jan = timeline_.months.index(absl::CivilMonth(year, 1));
+    for (int64_t k = 0; k < 12; ++k) {
+      if (EmployeeTimeline::IsCovered(timeline_.months.GetAt(jan + k))) return true;
     }
     return false;
   }
@@ -389,14 +389,13 @@ std::string Evaluator::Exemption(int year, Date paid, std::string* record, int* 
   }
   // Employee cover that ended at most transfer_window_months before paying.
   // The last covered month up to the payment's month.
-  const auto& months = timeline_.months;
-  for (auto it = months.upper_bound(absl::CivilMonth(paid.year(), paid.month())); it != months.begin();) {
-    --it;
-    if (!timeline_.Covered(it->first)) continue;
-    Date end = LastDayOfMonth(static_cast<int>(it->first.year()), it->first.month());
+  const MonthMap<MonthCover>& months = timeline_.months;
+  for (int64_t i = std::min(months.index(absl::CivilMonth(paid)), months.size() - 1); i >= 0; --i) {
+    if (!EmployeeTimeline::IsCovered(months.at_index(i))) continue;
+    const absl::CivilMonth m = months.first() + i;
+    Date end = LastDayOfMonth(static_cast<int>(m.year()), m.month());
     if (paid <= AddMonths(end, pol.transfer_window_months())) {
-      auto rec = timeline_.pay.find(it->first);
-      if (rec != timeline_.pay.end()) *record = rec->second.record_id;
+      if (const MonthPay* rec = timeline_.Paid(m); rec != nullptr) *record = *rec->record_id;
       *days_after = 0;
       return "scheme_transfer";
     }
