@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "tests/testdir.h"
 
 namespace enrol {
 namespace {
@@ -59,21 +60,14 @@ TEST(KeyringTest, CtrAtAnyOffsetMatchesTheWholeStream) {
 
 class KeyFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("keyring_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& name, const std::string& text, mode_t mode = 0600) {
     const std::string p = (dir_ / name).string();
     std::ofstream(p) << text;
     ::chmod(p.c_str(), mode);
     return p;
   }
-  std::filesystem::path dir_;
+  TestDir tmp_{"keyring"};
+  std::filesystem::path dir_ = tmp_.path();
 };
 
 TEST_F(KeyFileTest, LoadsHexAndRefusesBadFiles) {

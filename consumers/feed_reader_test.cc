@@ -2,8 +2,6 @@
 // CONTRACT.md: JSON Lines, and CSV with a header row of the same field names.
 #include "consumers/feed_reader.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -11,24 +9,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/testdir.h"
 
 namespace enrol {
 namespace {
 
-// A fresh directory for the current test.
-std::string TestDir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = std::filesystem::temp_directory_path() /
-             absl::StrCat("enrol-feed-reader-", ::getpid(), "-", std::string(info->test_suite_name()),
-                          "-", std::string(info->name()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-// Writes `bytes` exactly (no newline translation) to TestDir()/name.
-std::string WriteFile(const std::string& name, const std::string& bytes) {
-  std::string path = TestDir() + "/" + name;
+// Writes `bytes` exactly (no newline translation) to the test's directory/name.
+std::string WriteFile(const TestDir& dir, const std::string& name, const std::string& bytes) {
+  std::string path = dir.NewPath(name);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();
@@ -72,8 +60,9 @@ bool StartsWith(const std::string& s, const std::string& prefix) {
 // JSON Lines
 
 TEST(FeedReaderJsonl, ReadsFieldsWithKindsAndPositions) {
+  const TestDir tmp("enrol-feed-reader");
   std::string path = WriteFile(
-      "tax.jsonl",
+      tmp, "tax.jsonl",
       "{\"record_id\":\"T1\",\"amount\":\"400.00\",\"n\":12,\"d\":1.5,\"b\":true,\"z\":null,"
       "\"o\":{\"x\":1},\"a\":[1]}\n"
       "{\"record_id\":\"T2\",\"note\":\"\xE4\xB8\xAD\xE6\x96\x87 \\\"q\\\"\"}\n");
@@ -107,7 +96,8 @@ TEST(FeedReaderJsonl, ReadsFieldsWithKindsAndPositions) {
 }
 
 TEST(FeedReaderJsonl, LastLineWithoutNewlineIsRead) {
-  auto records = ReadAll(WriteFile("a.jsonl", "{\"record_id\":\"A\"}\n{\"record_id\":\"B\"}"));
+  const TestDir tmp("enrol-feed-reader");
+  auto records = ReadAll(WriteFile(tmp, "a.jsonl", "{\"record_id\":\"A\"}\n{\"record_id\":\"B\"}"));
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(Value(records[1], "record_id"), "B");
   EXPECT_EQ(records[1].line, 2);
@@ -115,7 +105,8 @@ TEST(FeedReaderJsonl, LastLineWithoutNewlineIsRead) {
 }
 
 TEST(FeedReaderJsonl, BadLinesComeOutWithParseErrorAndDoNotStopTheFile) {
-  std::string path = WriteFile("bad.jsonl",
+  const TestDir tmp("enrol-feed-reader");
+  std::string path = WriteFile(tmp, "bad.jsonl",
                                "{\"record_id\":\"A\"}\n"
                                "{\"record_id\":\"B\",\n"          // truncated
                                "[1,2,3]\n"                         // not an object
@@ -140,7 +131,8 @@ TEST(FeedReaderJsonl, BadLinesComeOutWithParseErrorAndDoNotStopTheFile) {
 }
 
 TEST(FeedReaderJsonl, BlankLinesAreSkippedButCounted) {
-  auto records = ReadAll(WriteFile("blank.jsonl",
+  const TestDir tmp("enrol-feed-reader");
+  auto records = ReadAll(WriteFile(tmp, "blank.jsonl",
                                    "\n{\"record_id\":\"A\"}\n\n   \n\t\n{\"record_id\":\"B\"}\n\n"));
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].line, 2);
@@ -149,7 +141,8 @@ TEST(FeedReaderJsonl, BlankLinesAreSkippedButCounted) {
 }
 
 TEST(FeedReaderJsonl, CrlfLineEndingsAreStripped) {
-  auto records = ReadAll(WriteFile("crlf.jsonl",
+  const TestDir tmp("enrol-feed-reader");
+  auto records = ReadAll(WriteFile(tmp, "crlf.jsonl",
                                    "{\"record_id\":\"A\",\"amount\":\"1.00\"}\r\n\r\n"
                                    "{\"record_id\":\"B\"}\r\n"));
   ASSERT_EQ(records.size(), 2u);
@@ -161,7 +154,8 @@ TEST(FeedReaderJsonl, CrlfLineEndingsAreStripped) {
 }
 
 TEST(FeedReaderJsonl, Utf8BomIsIgnored) {
-  auto records = ReadAll(WriteFile("bom.jsonl", "\xEF\xBB\xBF{\"record_id\":\"A\"}\n{\"record_id\":\"B\"}\n"));
+  const TestDir tmp("enrol-feed-reader");
+  auto records = ReadAll(WriteFile(tmp, "bom.jsonl", "\xEF\xBB\xBF{\"record_id\":\"A\"}\n{\"record_id\":\"B\"}\n"));
   ASSERT_EQ(records.size(), 2u);
   EXPECT_TRUE(records[0].parse_error.empty()) << records[0].parse_error;
   EXPECT_EQ(Value(records[0], "record_id"), "A");
@@ -169,9 +163,10 @@ TEST(FeedReaderJsonl, Utf8BomIsIgnored) {
 }
 
 TEST(FeedReaderJsonl, InvalidUtf8LineIsAParseErrorKeptVerbatim) {
+  const TestDir tmp("enrol-feed-reader");
   const std::string bad = "{\"record_id\":\"B\",\"note\":\"\xC3\x28\xFF\"}";
   auto records =
-      ReadAll(WriteFile("utf8.jsonl", "{\"record_id\":\"A\"}\n" + bad + "\n{\"record_id\":\"C\"}\n"));
+      ReadAll(WriteFile(tmp, "utf8.jsonl", "{\"record_id\":\"A\"}\n" + bad + "\n{\"record_id\":\"C\"}\n"));
   ASSERT_EQ(records.size(), 3u);
   EXPECT_TRUE(records[0].parse_error.empty());
   EXPECT_TRUE(StartsWith(records[1].parse_error, "record: ")) << records[1].parse_error;
@@ -186,7 +181,8 @@ TEST(FeedReaderJsonl, InvalidUtf8LineIsAParseErrorKeptVerbatim) {
 // CSV
 
 TEST(FeedReaderCsv, HeaderNamesTheFields) {
-  std::string path = WriteFile("tax.csv",
+  const TestDir tmp("enrol-feed-reader");
+  std::string path = WriteFile(tmp, "tax.csv",
                                "record_id,id_number,amount\n"
                                "T1,532501199001011239,400.00\n"
                                "T2,532501199001011239,12.5\n");
@@ -206,12 +202,14 @@ TEST(FeedReaderCsv, HeaderNamesTheFields) {
 }
 
 TEST(FeedReaderCsv, HeaderOnlyFileHasNoRecords) {
-  EXPECT_TRUE(ReadAll(WriteFile("empty.csv", "record_id,amount\n")).empty());
-  EXPECT_TRUE(ReadAll(WriteFile("empty2.csv", "")).empty());
+  const TestDir tmp("enrol-feed-reader");
+  EXPECT_TRUE(ReadAll(WriteFile(tmp, "empty.csv", "record_id,amount\n")).empty());
+  EXPECT_TRUE(ReadAll(WriteFile(tmp, "empty2.csv", "")).empty());
 }
 
 TEST(FeedReaderCsv, QuotedCellsKeepCommasAndDoubledQuotes) {
-  auto records = ReadAll(WriteFile("q.csv",
+  const TestDir tmp("enrol-feed-reader");
+  auto records = ReadAll(WriteFile(tmp, "q.csv",
                                    "record_id,note,amount\n"
                                    "T1,\"a, b, c\",\"400.00\"\n"
                                    "T2,\"he said \"\"hi\"\"\",1\n"
@@ -228,7 +226,8 @@ TEST(FeedReaderCsv, QuotedCellsKeepCommasAndDoubledQuotes) {
 }
 
 TEST(FeedReaderCsv, EmptyCellsAreAbsent) {
-  auto records = ReadAll(WriteFile("e.csv",
+  const TestDir tmp("enrol-feed-reader");
+  auto records = ReadAll(WriteFile(tmp, "e.csv",
                                    "record_id,purpose,refund_of,amount\n"
                                    "T1,,,400.00\n"
                                    "T2,regular,,\n"));
@@ -244,7 +243,8 @@ TEST(FeedReaderCsv, EmptyCellsAreAbsent) {
 }
 
 TEST(FeedReaderCsv, WrongColumnCountIsAParseError) {
-  std::string path = WriteFile("cols.csv",
+  const TestDir tmp("enrol-feed-reader");
+  std::string path = WriteFile(tmp, "cols.csv",
                                "record_id,id_number,amount\n"
                                "T1,532501199001011239\n"
                                "T2,532501199001011239,1.00,extra\n"
@@ -262,7 +262,8 @@ TEST(FeedReaderCsv, WrongColumnCountIsAParseError) {
 }
 
 TEST(FeedReaderCsv, MalformedQuotingIsAParseError) {
-  auto records = ReadAll(WriteFile("mq.csv",
+  const TestDir tmp("enrol-feed-reader");
+  auto records = ReadAll(WriteFile(tmp, "mq.csv",
                                    "record_id,note\n"
                                    "T1,\"unterminated\n"
                                    "T2,\"closed\"trailing\n"
@@ -282,7 +283,8 @@ TEST(FeedReaderCsv, MalformedQuotingIsAParseError) {
 // A JSON Lines record that names a field twice is a parse error; a CSV header
 // that names a column twice must not silently drop one of the two values.
 TEST(FeedReaderCsv, RepeatedHeaderNameDoesNotLoseAValue) {
-  auto reader = FeedReader::Open(WriteFile("dup.csv", "record_id,amount,amount\nT1,1.00,2.00\n"));
+  const TestDir tmp("enrol-feed-reader");
+  auto reader = FeedReader::Open(WriteFile(tmp, "dup.csv", "record_id,amount,amount\nT1,1.00,2.00\n"));
   ASSERT_TRUE(reader.ok()) << reader.status();
   RawRecord r;
   auto more = (*reader)->Next(&r);
@@ -293,7 +295,8 @@ TEST(FeedReaderCsv, RepeatedHeaderNameDoesNotLoseAValue) {
 }
 
 TEST(FeedReaderCsv, BlankLinesAreSkippedButCounted) {
-  auto records = ReadAll(WriteFile("blank.csv", "\nrecord_id,amount\n\nT1,1\n  \n\nT2,2\n"));
+  const TestDir tmp("enrol-feed-reader");
+  auto records = ReadAll(WriteFile(tmp, "blank.csv", "\nrecord_id,amount\n\nT1,1\n  \n\nT2,2\n"));
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].line, 4);
   EXPECT_EQ(Value(records[0], "record_id"), "T1");
@@ -302,7 +305,8 @@ TEST(FeedReaderCsv, BlankLinesAreSkippedButCounted) {
 }
 
 TEST(FeedReaderCsv, CrlfLineEndingsAreStripped) {
-  auto records = ReadAll(WriteFile("crlf.csv", "record_id,amount\r\nT1,400.00\r\n\r\nT2,\r\n"));
+  const TestDir tmp("enrol-feed-reader");
+  auto records = ReadAll(WriteFile(tmp, "crlf.csv", "record_id,amount\r\nT1,400.00\r\n\r\nT2,\r\n"));
   ASSERT_EQ(records.size(), 2u);
   EXPECT_TRUE(records[0].parse_error.empty()) << records[0].parse_error;
   EXPECT_EQ(records[0].text, "T1,400.00");
@@ -313,7 +317,8 @@ TEST(FeedReaderCsv, CrlfLineEndingsAreStripped) {
 }
 
 TEST(FeedReaderCsv, Utf8BomIsIgnored) {
-  auto records = ReadAll(WriteFile("bom.csv", "\xEF\xBB\xBFrecord_id,amount\nT1,1.00\n"));
+  const TestDir tmp("enrol-feed-reader");
+  auto records = ReadAll(WriteFile(tmp, "bom.csv", "\xEF\xBB\xBFrecord_id,amount\nT1,1.00\n"));
   ASSERT_EQ(records.size(), 1u);
   EXPECT_TRUE(records[0].parse_error.empty()) << records[0].parse_error;
   ASSERT_NE(records[0].Find("record_id"), nullptr) << "the BOM became part of the first name";
@@ -321,8 +326,9 @@ TEST(FeedReaderCsv, Utf8BomIsIgnored) {
 }
 
 TEST(FeedReaderCsv, InvalidUtf8LineIsAParseErrorKeptVerbatim) {
+  const TestDir tmp("enrol-feed-reader");
   const std::string bad = "T2,caf\xE9";
-  auto records = ReadAll(WriteFile("utf8.csv", "record_id,note\nT1,ok\n" + bad + "\nT3,ok\n"));
+  auto records = ReadAll(WriteFile(tmp, "utf8.csv", "record_id,note\nT1,ok\n" + bad + "\nT3,ok\n"));
   ASSERT_EQ(records.size(), 3u);
   EXPECT_TRUE(records[0].parse_error.empty());
   EXPECT_TRUE(StartsWith(records[1].parse_error, "record: ")) << records[1].parse_error;
@@ -337,42 +343,45 @@ TEST(FeedReaderCsv, InvalidUtf8LineIsAParseErrorKeptVerbatim) {
 // Format choice
 
 TEST(FeedReaderFormat, PathWithoutExtensionIsSniffed) {
-  auto json = ReadAll(WriteFile("feed_json", "\n  \n{\"record_id\":\"A\",\"amount\":\"1.00\"}\n"));
+  const TestDir tmp("enrol-feed-reader");
+  auto json = ReadAll(WriteFile(tmp, "feed_json", "\n  \n{\"record_id\":\"A\",\"amount\":\"1.00\"}\n"));
   ASSERT_EQ(json.size(), 1u);
   EXPECT_TRUE(json[0].parse_error.empty()) << json[0].parse_error;
   EXPECT_EQ(Value(json[0], "amount"), "1.00");
   EXPECT_EQ(json[0].line, 3);
 
-  auto csv = ReadAll(WriteFile("feed_csv", "record_id,amount\nA,1.00\nB,2.00\n"));
+  auto csv = ReadAll(WriteFile(tmp, "feed_csv", "record_id,amount\nA,1.00\nB,2.00\n"));
   ASSERT_EQ(csv.size(), 2u);
   EXPECT_TRUE(csv[0].parse_error.empty()) << csv[0].parse_error;
   EXPECT_EQ(Value(csv[0], "record_id"), "A");
   EXPECT_EQ(Value(csv[1], "amount"), "2.00");
   EXPECT_EQ(csv[1].line, 3);
 
-  auto bom = ReadAll(WriteFile("feed_bom", "\xEF\xBB\xBF{\"record_id\":\"A\"}\n"));
+  auto bom = ReadAll(WriteFile(tmp, "feed_bom", "\xEF\xBB\xBF{\"record_id\":\"A\"}\n"));
   ASSERT_EQ(bom.size(), 1u);
   EXPECT_TRUE(bom[0].parse_error.empty()) << bom[0].parse_error;
   EXPECT_EQ(Value(bom[0], "record_id"), "A");
 
-  auto bom_csv = ReadAll(WriteFile("feed_bom_csv", "\xEF\xBB\xBFrecord_id\nA\n"));
+  auto bom_csv = ReadAll(WriteFile(tmp, "feed_bom_csv", "\xEF\xBB\xBFrecord_id\nA\n"));
   ASSERT_EQ(bom_csv.size(), 1u);
   EXPECT_EQ(Value(bom_csv[0], "record_id"), "A");
 }
 
 TEST(FeedReaderFormat, ExtensionDecidesOverContent) {
+  const TestDir tmp("enrol-feed-reader");
   // A .jsonl file whose first line is not JSON is JSON Lines all the same.
-  auto jsonl = ReadAll(WriteFile("x.jsonl", "record_id,amount\n{\"record_id\":\"A\"}\n"));
+  auto jsonl = ReadAll(WriteFile(tmp, "x.jsonl", "record_id,amount\n{\"record_id\":\"A\"}\n"));
   ASSERT_EQ(jsonl.size(), 2u);
   EXPECT_TRUE(StartsWith(jsonl[0].parse_error, "record: "));
   EXPECT_TRUE(jsonl[1].parse_error.empty());
-  auto ndjson = ReadAll(WriteFile("x.ndjson", "{\"record_id\":\"A\"}\n"));
+  auto ndjson = ReadAll(WriteFile(tmp, "x.ndjson", "{\"record_id\":\"A\"}\n"));
   ASSERT_EQ(ndjson.size(), 1u);
   EXPECT_EQ(Value(ndjson[0], "record_id"), "A");
 }
 
 TEST(FeedReaderFormat, MissingFileIsNotFound) {
-  auto reader = FeedReader::Open(TestDir() + "/does-not-exist.jsonl");
+  const TestDir tmp("enrol-feed-reader");
+  auto reader = FeedReader::Open(tmp.NewPath("does-not-exist.jsonl"));
   EXPECT_FALSE(reader.ok());
   EXPECT_EQ(reader.status().code(), absl::StatusCode::kNotFound) << reader.status();
 }
@@ -381,8 +390,9 @@ TEST(FeedReaderFormat, MissingFileIsNotFound) {
 // Streaming a large file
 
 TEST(FeedReaderLarge, ReadsTwoHundredThousandJsonLinesOneByOne) {
+  const TestDir tmp("enrol-feed-reader");
   constexpr int kLines = 200000;
-  std::string path = TestDir() + "/big.jsonl";
+  std::string path = tmp.NewPath("big.jsonl");
   {
     std::ofstream out(path, std::ios::binary);
     for (int i = 1; i <= kLines; ++i) {
@@ -421,8 +431,9 @@ TEST(FeedReaderLarge, ReadsTwoHundredThousandJsonLinesOneByOne) {
 }
 
 TEST(FeedReaderLarge, ReadsTwoHundredThousandCsvLinesOneByOne) {
+  const TestDir tmp("enrol-feed-reader");
   constexpr int kRows = 200000;
-  std::string path = TestDir() + "/big.csv";
+  std::string path = tmp.NewPath("big.csv");
   {
     std::ofstream out(path, std::ios::binary);
     out << "record_id,note,amount\n";
@@ -498,10 +509,11 @@ TEST(SplitCsvLine, RejectsMalformedQuoting) {
 // A line of 150,000 fields is checked for repeated names in linear time
 // (it took 20 s before); the repeat is still found, at the end.
 TEST(FeedReaderJsonl, RepeatedNameAmongVeryManyFieldsIsFound) {
+  const TestDir tmp("enrol-feed-reader");
   std::string line = "{";
   for (int i = 0; i < 150000; ++i) absl::StrAppend(&line, "\"f", i, "\":\"x\",");
   line += "\"f7\":\"y\"}\n";
-  auto records = ReadAll(WriteFile("many.jsonl", line));
+  auto records = ReadAll(WriteFile(tmp, "many.jsonl", line));
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].parse_error, "record: field \"f7\" appears twice");
 }

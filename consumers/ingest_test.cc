@@ -3,9 +3,6 @@
 // their file, line and a reason naming the field (CONTRACT.md, Feeds).
 #include "consumers/ingest.h"
 
-#include <unistd.h>
-
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -15,20 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ledger/embedded_log.h"
+#include "tests/testdir.h"
 
 namespace enrol {
 namespace {
-
-// A fresh directory for the current test.
-std::string TestDir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto dir = std::filesystem::temp_directory_path() /
-             absl::StrCat("enrol-ingest-", ::getpid(), "-", std::string(info->test_suite_name()), "-",
-                          std::string(info->name()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
 
 std::string WriteFile(const std::string& dir, const std::string& name, const std::string& bytes) {
   std::string path = dir + "/" + name;
@@ -203,7 +190,8 @@ void ExpectDeadLetters(DeadLetterStore* store, const MixedFile& m) {
 // ---------------------------------------------------------------------------
 
 TEST(Ingest, MixedBatchAppendsGoodRecordsAndKeepsEveryBadOne) {
-  const std::string dir = TestDir();
+  const TestDir tmp("enrol-ingest");
+  const std::string dir = tmp.path();
   MixedFile m = WriteMixed(dir);
   auto log = OpenLog(dir + "/log");
   ASSERT_NE(log, nullptr);
@@ -241,7 +229,8 @@ TEST(Ingest, MixedBatchAppendsGoodRecordsAndKeepsEveryBadOne) {
 }
 
 TEST(Ingest, SameFileTwiceGivesDuplicatesAndEachRunsDeadLettersOnce) {
-  const std::string dir = TestDir();
+  const TestDir tmp("enrol-ingest");
+  const std::string dir = tmp.path();
   MixedFile m = WriteMixed(dir);
   auto log = OpenLog(dir + "/log");
   ASSERT_NE(log, nullptr);
@@ -286,7 +275,8 @@ TEST(Ingest, SameFileTwiceGivesDuplicatesAndEachRunsDeadLettersOnce) {
 }
 
 TEST(Ingest, ConflictingDuplicateIsRejectedNamingRecordId) {
-  const std::string dir = TestDir();
+  const TestDir tmp("enrol-ingest");
+  const std::string dir = tmp.path();
   auto log = OpenLog(dir + "/log");
   ASSERT_NE(log, nullptr);
   std::string first = WriteFile(dir, "first.jsonl", TaxLine("T1", "400.00") + "\n" + TaxLine("T2", "400.00") + "\n");
@@ -330,7 +320,8 @@ TEST(Ingest, ConflictingDuplicateIsRejectedNamingRecordId) {
 }
 
 TEST(Ingest, ConflictWithinOneFile) {
-  const std::string dir = TestDir();
+  const TestDir tmp("enrol-ingest");
+  const std::string dir = tmp.path();
   auto log = OpenLog(dir + "/log");
   ASSERT_NE(log, nullptr);
   const std::string again = TaxLine("T1", "400.00");
@@ -418,7 +409,8 @@ std::vector<FeedPair> SameRecordsTwoFormats() {
 }
 
 TEST(Ingest, CsvAndJsonlOfTheSameRecordsGiveTheSameEvents) {
-  const std::string dir = TestDir();
+  const TestDir tmp("enrol-ingest");
+  const std::string dir = tmp.path();
   auto from_json = OpenLog(dir + "/json-log");
   auto from_csv = OpenLog(dir + "/csv-log");
   ASSERT_NE(from_json, nullptr);
@@ -470,7 +462,8 @@ TEST(Ingest, CsvAndJsonlOfTheSameRecordsGiveTheSameEvents) {
 }
 
 TEST(Ingest, SmallBatchesCountEverything) {
-  const std::string dir = TestDir();
+  const TestDir tmp("enrol-ingest");
+  const std::string dir = tmp.path();
   std::string text;
   int good = 0, bad = 0;
   for (int i = 1; i <= 10; ++i) {
@@ -525,7 +518,8 @@ TEST(Ingest, SmallBatchesCountEverything) {
 }
 
 TEST(Ingest, BatchOfOneAndSeveralFiles) {
-  const std::string dir = TestDir();
+  const TestDir tmp("enrol-ingest");
+  const std::string dir = tmp.path();
   std::string a = WriteFile(dir, "a.jsonl", TaxLine("A1", "1.00") + "\n" + TaxLine("A2", "-1") + "\n");
   std::string b = WriteFile(dir, "b.csv",
                             absl::StrCat("record_id,id_number,region,scheme,payer,period,amount,paid_at\n"
@@ -555,7 +549,8 @@ TEST(Ingest, BatchOfOneAndSeveralFiles) {
 // file whose header row cannot be read must not stop the other files, and its
 // lines must be kept in the dead-letter store.
 TEST(Ingest, MalformedCsvHeaderDoesNotStopTheBatch) {
-  const std::string dir = TestDir();
+  const TestDir tmp("enrol-ingest");
+  const std::string dir = tmp.path();
   std::string before = WriteFile(dir, "a.jsonl", TaxLine("A1", "1.00") + "\n");
   const std::string row = absl::StrCat("B1,", kId, ",532501,resident,individual,2026,2.00,2025-10-12T09:30:00+08:00");
   std::string bad = WriteFile(dir, "b.csv",
@@ -581,7 +576,8 @@ TEST(Ingest, MalformedCsvHeaderDoesNotStopTheBatch) {
 }
 
 TEST(Ingest, MissingFileFailsBeforeAnythingIsAppended) {
-  const std::string dir = TestDir();
+  const TestDir tmp("enrol-ingest");
+  const std::string dir = tmp.path();
   MixedFile m = WriteMixed(dir);
   auto log = OpenLog(dir + "/log");
   ASSERT_NE(log, nullptr);

@@ -1,7 +1,5 @@
 #include "ledger/access_log.h"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -11,19 +9,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/testdir.h"
 
 namespace enrol {
 namespace {
 
 constexpr char kId[] = "532501199001011239";
-
-std::string TempDir() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("access-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  return dir.string();
-}
 
 Keyring Keys(char fill = 'k') { return Keyring::FromBytes(std::string(Keyring::kKeyBytes, fill)); }
 
@@ -48,7 +39,8 @@ std::vector<AccessRecord> All(AccessLog* log, const AccessFilter& f = {}) {
 }
 
 TEST(AccessLog, RecordsComeBackInOrderAndSurviveAReopen) {
-  const std::string dir = TempDir();
+  const TestDir tmp("access-log");
+  const std::string dir = tmp.NewPath("access");
   const Keyring keys = Keys();
   {
     auto log = AccessLog::Open(dir, &keys, /*read_only=*/false);
@@ -77,7 +69,8 @@ TEST(AccessLog, RecordsComeBackInOrderAndSurviveAReopen) {
 }
 
 TEST(AccessLog, FiltersBySinceAndPseudonym) {
-  const std::string dir = TempDir();
+  const TestDir tmp("access-log");
+  const std::string dir = tmp.NewPath("access");
   const Keyring keys = Keys();
   auto log = AccessLog::Open(dir, &keys, false);
   ASSERT_TRUE(log.ok()) << log.status();
@@ -110,7 +103,8 @@ TEST(AccessLog, BadFilterParametersAreNamed) {
 }
 
 TEST(AccessLog, AReadOnlyOpenBesideTheWriterSeesWhatItWrote) {
-  const std::string dir = TempDir();
+  const TestDir tmp("access-log");
+  const std::string dir = tmp.NewPath("access");
   const Keyring keys = Keys();
   auto writer = AccessLog::Open(dir, &keys, false);
   ASSERT_TRUE(writer.ok()) << writer.status();
@@ -129,7 +123,8 @@ TEST(AccessLog, AReadOnlyOpenBesideTheWriterSeesWhatItWrote) {
 }
 
 TEST(AccessLog, TheFilesAreEncryptedAndAnotherKeyIsRefused) {
-  const std::string dir = TempDir();
+  const TestDir tmp("access-log");
+  const std::string dir = tmp.NewPath("access");
   const Keyring keys = Keys();
   {
     auto log = AccessLog::Open(dir, &keys, false);

@@ -1,21 +1,12 @@
 #include "ledger/embedded_log.h"
 
-#include <filesystem>
-
 #include "gtest/gtest.h"
 #include "ledger/content_hash.h"
 #include "ledger/fault_fs.h"
+#include "tests/testdir.h"
 
 namespace enrol {
 namespace {
-
-std::string TempDir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             (name + "-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  return dir.string();
-}
 
 v1::Event Pay(const std::string& record_id, const std::string& person, int64_t fen) {
   v1::Event e;
@@ -30,7 +21,8 @@ v1::Event Pay(const std::string& record_id, const std::string& person, int64_t f
 }
 
 TEST(EmbeddedLog, AppendsAreIdempotentAndConflictsAreNamed) {
-  std::string dir = TempDir("log");
+  const TestDir tmp("embedded-log");
+  std::string dir = tmp.NewPath("log");
   auto log = EmbeddedLog::Open(dir);
   ASSERT_TRUE(log.ok()) << log.status();
   std::vector<v1::Event> batch = {Pay("T1", "532501199001011239", 40000),
@@ -56,7 +48,8 @@ TEST(EmbeddedLog, AppendsAreIdempotentAndConflictsAreNamed) {
 }
 
 TEST(EmbeddedLog, ReopenKeepsOffsetsAndEvents) {
-  std::string dir = TempDir("log");
+  const TestDir tmp("embedded-log");
+  std::string dir = tmp.NewPath("log");
   int32_t partition = 0;
   {
     auto log = EmbeddedLog::Open(dir, {.partitions = 4});
@@ -85,7 +78,8 @@ TEST(EmbeddedLog, ReopenKeepsOffsetsAndEvents) {
 }
 
 TEST(EmbeddedLog, DeadLettersAreKeptOncePerPosition) {
-  std::string dir = TempDir("log");
+  const TestDir tmp("embedded-log");
+  std::string dir = tmp.NewPath("log");
   auto log = EmbeddedLog::Open(dir);
   ASSERT_TRUE(log.ok());
   v1::DeadLetter d;
@@ -104,7 +98,8 @@ TEST(EmbeddedLog, DeadLettersAreKeptOncePerPosition) {
 }
 
 TEST(EmbeddedLog, ReadOnlyOpenOfMissingDirIsNotFound) {
-  auto log = EmbeddedLog::Open(TempDir("missing"), {.read_only = true});
+  const TestDir tmp("embedded-log");
+  auto log = EmbeddedLog::Open(tmp.NewPath("missing"), {.read_only = true});
   EXPECT_EQ(log.status().code(), absl::StatusCode::kNotFound);
 }
 
@@ -112,7 +107,8 @@ TEST(EmbeddedLog, ReadOnlyOpenOfMissingDirIsNotFound) {
 // event that was appended: content, content hash, event id, recorded time and
 // origin; and a scan yields the same fact without building a message.
 TEST(EmbeddedLog, StoredFormReadsBackAsTheAppendedEvent) {
-  std::string dir = TempDir("log");
+  const TestDir tmp("embedded-log");
+  std::string dir = tmp.NewPath("log");
   auto log = EmbeddedLog::Open(dir, {.partitions = 1});
   ASSERT_TRUE(log.ok()) << log.status();
   v1::Event pay = Pay("T1", "532501199001011239", 40000);
@@ -154,6 +150,7 @@ TEST(EmbeddedLog, StoredFormReadsBackAsTheAppendedEvent) {
 // dead-letter write: the call fails as retryable, nothing of it is half
 // applied, and after a reopen the same calls complete.
 TEST(EmbeddedLogFaults, AFailedWriteOrSyncLeavesNothingHalfAppended) {
+  const TestDir tmp("embedded-log");
   struct Case {
     const char* name;
     bool sync;
@@ -163,7 +160,7 @@ TEST(EmbeddedLogFaults, AFailedWriteOrSyncLeavesNothingHalfAppended) {
                         Case{"eio-sync", true, FaultFs::Fault::kIoError},
                         Case{"eio-write", false, FaultFs::Fault::kIoError}}) {
     SCOPED_TRACE(c.name);
-    std::string dir = TempDir(std::string("log-") + c.name);
+    std::string dir = tmp.NewPath(std::string("log-") + c.name);
     const std::string person = "532501199001011239";
     std::vector<v1::Event> first = {Pay("A1", person, 1), Pay("A2", person, 2)};
     std::vector<v1::Event> second = {Pay("B1", person, 3), Pay("B2", person, 4), Pay("B3", person, 5)};

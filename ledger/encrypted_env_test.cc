@@ -7,19 +7,12 @@
 
 #include "gtest/gtest.h"
 #include "ledger/embedded_log.h"
+#include "tests/testdir.h"
 
 namespace enrol {
 namespace {
 
 constexpr char kPerson[] = "532501199001011239";
-
-std::string TempDir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             (name + "-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  return dir.string();
-}
 
 v1::Event Pay(const std::string& record_id, int64_t fen) {
   v1::Event e;
@@ -58,16 +51,17 @@ absl::Status Fill(const std::string& dir, const Keyring* keys, bool flush) {
 }
 
 TEST(EncryptedStore, NoFileShowsTheIdNumberInTablesOrWal) {
+  const TestDir tmp("encrypted-env");
   const Keyring keys = Keyring::FromBytes(std::string(32, 'k'));
   for (bool flush : {false, true}) {  // the WAL, then the tables
-    const std::string dir = TempDir(flush ? "enc-sst" : "enc-wal");
+    const std::string dir = tmp.NewPath(flush ? "enc-sst" : "enc-wal");
     ASSERT_TRUE(Fill(dir, &keys, flush).ok());
     for (const auto& [name, bytes] : Files(dir)) {
       EXPECT_EQ(bytes.find(kPerson), std::string::npos) << name;
       EXPECT_EQ(bytes.find("532501199001"), std::string::npos) << name;
     }
     // Without the key it would read as it does with it: the control.
-    const std::string plain = TempDir("plain");
+    const std::string plain = tmp.NewPath("plain");
     ASSERT_TRUE(Fill(plain, nullptr, flush).ok());
     bool found = false;
     for (const auto& [name, bytes] : Files(plain)) found |= bytes.find(kPerson) != std::string::npos;
@@ -83,9 +77,10 @@ TEST(EncryptedStore, NoFileShowsTheIdNumberInTablesOrWal) {
 }
 
 TEST(EncryptedStore, AWrongKeyIsRefusedWithNothingWritten) {
+  const TestDir tmp("encrypted-env");
   const Keyring keys = Keyring::FromBytes(std::string(32, 'k'));
   const Keyring other = Keyring::FromBytes(std::string(32, 'o'));
-  const std::string dir = TempDir("enc-wrong");
+  const std::string dir = tmp.NewPath("enc-wrong");
   ASSERT_TRUE(Fill(dir, &keys, false).ok());
   const auto before = Files(dir);
   for (bool read_only : {false, true}) {
@@ -97,7 +92,7 @@ TEST(EncryptedStore, AWrongKeyIsRefusedWithNothingWritten) {
   }
   EXPECT_EQ(Files(dir), before);
   // A store written before encryption is named as such.
-  const std::string plain = TempDir("plain-old");
+  const std::string plain = tmp.NewPath("plain-old");
   ASSERT_TRUE(Fill(plain, nullptr, true).ok());
   auto old = EmbeddedLog::Open(plain, {.keys = &keys});
   ASSERT_FALSE(old.ok());
@@ -105,9 +100,10 @@ TEST(EncryptedStore, AWrongKeyIsRefusedWithNothingWritten) {
 }
 
 TEST(EncryptedStore, WithTheKeyIdFileForgedTheFilesStillRefuseTheWrongKey) {
+  const TestDir tmp("encrypted-env");
   const Keyring keys = Keyring::FromBytes(std::string(32, 'k'));
   const Keyring other = Keyring::FromBytes(std::string(32, 'o'));
-  const std::string dir = TempDir("enc-forged");
+  const std::string dir = tmp.NewPath("enc-forged");
   ASSERT_TRUE(Fill(dir, &keys, true).ok());
   std::ofstream(dir + "/KEY-ID", std::ios::trunc) << other.key_id() << "\n";
   auto log = EmbeddedLog::Open(dir, {.read_only = true, .keys = &other});
@@ -116,8 +112,9 @@ TEST(EncryptedStore, WithTheKeyIdFileForgedTheFilesStillRefuseTheWrongKey) {
 }
 
 TEST(EncryptedStore, AlteredCiphertextIsAnErrorNeverGarbage) {
+  const TestDir tmp("encrypted-env");
   const Keyring keys = Keyring::FromBytes(std::string(32, 'k'));
-  const std::string dir = TempDir("enc-flip");
+  const std::string dir = tmp.NewPath("enc-flip");
   ASSERT_TRUE(Fill(dir, &keys, true).ok());
   int tables = 0;
   for (const auto& f : std::filesystem::directory_iterator(dir)) {

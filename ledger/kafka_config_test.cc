@@ -1,7 +1,5 @@
 #include "ledger/kafka_config.h"
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/testdir.h"
 
 namespace enrol {
 namespace {
@@ -84,22 +83,14 @@ TEST(KafkaConfigTest, BrokersAndGroupBelongToTheirFlags) {
 
 class KafkaConfigFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           absl::StrCat("kafka-config-", ::getpid(), "-", ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    ::unsetenv(kKafkaConfigEnv);
-  }
-  void TearDown() override {
-    ::unsetenv(kKafkaConfigEnv);
-    fs::remove_all(dir_);
-  }
+  void SetUp() override { ::unsetenv(kKafkaConfigEnv); }
+  void TearDown() override { ::unsetenv(kKafkaConfigEnv); }
   std::string Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name) << text;
     return (dir_ / name).string();
   }
-  fs::path dir_;
+  TestDir tmp_{"kafka-config"};
+  fs::path dir_ = tmp_.path();
 };
 
 TEST_F(KafkaConfigFileTest, AMissingFileIsNamed) {

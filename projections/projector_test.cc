@@ -14,24 +14,17 @@
 #include "ledger/embedded_log.h"
 #include "ledger/fault_fs.h"
 #include "proto/query.pb.h"
+#include "tests/testdir.h"
 
 namespace enrol {
 namespace {
 
 class ProjectorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            absl::StrCat("projector-", ::getpid(), "-",
-                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(root_);
-    std::filesystem::create_directories(root_);
-    profiles_ = *ProfileSet::Builtin();
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-  std::string Dir(const std::string& name) { return (root_ / name).string(); }
+  void SetUp() override { profiles_ = *ProfileSet::Builtin(); }
+  std::string Dir(const std::string& name) { return (tmp_.path() / name).string(); }
 
-  std::filesystem::path root_;
+  TestDir tmp_{"projector"};
   ProfileSet profiles_;
 };
 

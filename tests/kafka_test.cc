@@ -65,16 +65,10 @@ class KafkaTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    dir_ = fs::temp_directory_path() / absl::StrCat("kafka-", ::getpid(), "-", name);
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     prefix_ = absl::StrCat("t", ::getpid(), "-", name);
     brokers_ = Env("ENROL_KAFKA_BROKERS", "127.0.0.1:9092");
   }
-  void TearDown() override {
-    StopStage();
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { StopStage(); }
 
   Result Run(const std::string& args) { return RunEnrol(dir_, args); }
   // `enrol ARGS` on this test's topics, as the Kafka user of its command
@@ -165,7 +159,8 @@ class KafkaTest : public ::testing::Test {
             "--data-dir", data, "--kafka-config", KafkaClientConfig("worker")};
   }
 
-  fs::path dir_;
+  TestDir tmp_{"kafka"};
+  fs::path dir_ = tmp_.path();
   std::string prefix_;
   std::string brokers_;
   pid_t stage_ = -1;

@@ -1,5 +1,6 @@
-// Shared helpers of the cross-module suites: a test directory per test, the
-// `enrol` program run as a user runs it, and feed records.
+// Shared helpers of the cross-module suites: a test directory per test
+// (TestDir, tests/testdir.h), the `enrol` program run as a user runs it, and
+// feed records.
 #ifndef ENROL_TESTS_TESTUTIL_H_
 #define ENROL_TESTS_TESTUTIL_H_
 
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "gtest/gtest.h"
+#include "tests/testdir.h"
 
 namespace enrol {
 
@@ -46,17 +48,9 @@ inline Result RunEnrol(const fs::path& dir, const std::string& args) {
   return r;
 }
 
-// A fresh directory per test; Enrol runs build/enrol in it.
+// A fresh directory per test, removed after it; Enrol runs build/enrol in it.
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           absl::StrCat("cli-", ::getpid(), "-", ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // Runs `enrol ARGS --data-dir DATA` in the test directory.
   Result Enrol(const std::string& args, const std::string& data = "data") {
     return RunEnrol(dir_, absl::StrCat(args, " --data-dir ", data));
@@ -66,7 +60,8 @@ class CliTest : public ::testing::Test {
     std::ofstream(dir_ / name, std::ios::binary) << text;
   }
 
-  fs::path dir_;
+  TestDir tmp_{"cli"};
+  fs::path dir_ = tmp_.path();
 };
 
 #ifdef ENROL_SOURCE_DIR
