@@ -27,6 +27,10 @@ bool HasTarget(v1::Event::PayloadCase type) {
 }
 
 void PutVarint(std::string* out, uint64_t v) {
+  if (v < 0x80) {  // most of them: lengths, indexes, small figures
+    out->push_back(static_cast<char>(v));
+    return;
+  }
   uint8_t buf[10];
   uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(v, buf);
   out->append(reinterpret_cast<const char*>(buf), static_cast<size_t>(end - buf));

@@ -1,6 +1,7 @@
 #include "projections/person_record.h"
 
-#include <unordered_map>
+#include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -16,13 +17,19 @@ constexpr uint8_t kFormat = 1;
 }  // namespace
 
 std::string EncodePersonRecord(const PersonRecord& r) {
-  // Region and pool codes are few per person: a table, then indexes.
+  // Region and pool codes are few per person (one to three): a table, then
+  // indexes into it, found by a linear search.
   std::vector<std::string_view> areas;
-  std::unordered_map<std::string_view, uint64_t> index;
-  for (const StoredFact& f : r.facts) {
-    for (const std::string* s : {&f.region, &f.pool}) {
-      if (index.emplace(*s, areas.size()).second) areas.push_back(*s);
+  auto index = [&areas](std::string_view s) -> uint64_t {
+    for (size_t i = 0; i < areas.size(); ++i) {
+      if (areas[i] == s) return i;
     }
+    areas.push_back(s);
+    return areas.size() - 1;
+  };
+  for (const StoredFact& f : r.facts) {
+    index(f.region);
+    index(f.pool);
   }
   std::string out;
   out.reserve(64 + r.facts.size() * 40 + r.years.size() * 128);
@@ -36,7 +43,7 @@ std::string EncodePersonRecord(const PersonRecord& r) {
   PutVarint(&out, r.facts.size());
   int64_t last_recorded = 0;
   for (const StoredFact& f : r.facts) {
-    fact_codec::AppendContent(f, &out, [&](const std::string& s) { PutVarint(&out, index[s]); });
+    fact_codec::AppendContent(f, &out, [&](const std::string& s) { PutVarint(&out, index(s)); });
     PutVarint(&out, static_cast<uint64_t>(f.offset + 1));
     PutSigned(&out, f.recorded_at_us - last_recorded);
     last_recorded = f.recorded_at_us;

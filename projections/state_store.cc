@@ -224,6 +224,7 @@ std::string PersonDigest(const PersonRecord& record) {
   Sha256 h;
   h.Update(record.id_number);
   std::string content;
+  content.reserve(record.facts.size() * 64);
   for (const StoredFact& f : record.facts) AppendFactContent(f, &content);
   h.Update(content);
   for (const std::string& y : record.years) h.Update(y);
