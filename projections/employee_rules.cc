@@ -1,6 +1,7 @@
 #include "projections/employee_rules.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -18,17 +19,25 @@ std::string MonthText(Month m) { return FormatDate(FirstDay(m)).substr(0, 7); }
 
 bool EmployeeMonth(const PaymentFact& p) { return p.scheme == v1::EMPLOYEE && p.month >= 1; }
 
+// Months counted from year 0 (year * 12 + month - 1): plain integers, where a
+// CivilMonth built from fields is normalised on every construction.
+int64_t MonthNumber(int64_t year, int month) { return year * 12 + month - 1; }
+int64_t MonthNumber(Date d) { return MonthNumber(d.year(), d.month()); }
+
 MonthMap<MonthPay> Payments(const PersonFacts& f) {
   MonthMap<MonthPay> pay;
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
   for (const PaymentFact& p : f.payments) {  // the span first, in one allocation
     if (!EmployeeMonth(p)) continue;
-    const Month m(p.year, p.month);
-    pay.Cover(m, m);
+    lo = std::min(lo, MonthNumber(p.year, p.month));
+    hi = std::max(hi, MonthNumber(p.year, p.month));
   }
+  if (lo > hi) return pay;
+  pay.Cover(Month(lo / 12, static_cast<int>(lo % 12) + 1), Month(hi / 12, static_cast<int>(hi % 12) + 1));
   for (const PaymentFact& p : f.payments) {  // sorted by payment date
     if (!EmployeeMonth(p)) continue;
-    const Month m(p.year, p.month);
-    MonthPay& mp = pay[m];
+    const int64_t m = MonthNumber(p.year, p.month);
+    MonthPay& mp = pay.at_index(m - lo);
     if (!mp.paid) {
       mp.paid = true;
       mp.first_paid = p.paid_on;
@@ -36,7 +45,8 @@ MonthMap<MonthPay> Payments(const PersonFacts& f) {
       mp.flexible = p.payer == v1::FLEXIBLE;
       mp.pool = &p.pool;
     }
-    if (p.purpose != v1::MAKEUP && p.paid_on <= LastDay(m + 1)) mp.timely = true;
+    // Paid by the end of the following month.
+    if (p.purpose != v1::MAKEUP && MonthNumber(p.paid_on) <= m + 1) mp.timely = true;
   }
   return pay;
 }

@@ -68,7 +68,7 @@ class MonthMap {
       values_.insert(values_.begin(), static_cast<size_t>(first_ - from), T{});
       first_ = from;
     }
-    if (to > last()) values_.resize(static_cast<size_t>(to - first_ + 1));
+    if (index(to) >= size()) values_.resize(static_cast<size_t>(index(to) + 1));
   }
 
  private:
