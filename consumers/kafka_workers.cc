@@ -44,7 +44,13 @@ std::unique_ptr<RdKafka::Conf> GroupConf(const std::string& brokers, const std::
   // ones had the kernel zero fresh pages for a fifth of the time
   // (tests/bench/kafka_bench.sh).
   conf->set("fetch.max.bytes", "4194304", *errstr);
-  conf->set("max.partition.fetch.bytes", "1048576", *errstr);
+  // One partition may fill a fetch: a rebuild reads two partitions at a time.
+  conf->set("max.partition.fetch.bytes", "4194304", *errstr);
+  // A fetch whose partitions are all at their end waits up to this long for
+  // more on the broker, and a partition resumed meanwhile (the next one to
+  // rebuild) waits with it: at the default 500 ms, a rebuild of 16
+  // partitions spent about 3 s of its 14 s so (tests/bench/kafka_bench.sh).
+  conf->set("fetch.wait.max.ms", "100", *errstr);
   // librdkafka 2.0.2 stops fetching a partition while the consumer queue (all
   // partitions') holds queued.min.messages, and looks again only when its
   // broker thread next wakes, up to a second later: at the default 100,000
@@ -170,13 +176,15 @@ class Projection : public RdKafka::RebalanceCb {
     int64_t& next = gathered_next_[p];
     if (m.offset() < next) return;
     next = m.offset() + 1;
-    v1::Event event;
-    // Opened with the keys the store was opened with: the one keyring.
-    if (absl::Status s = DecodeEventMessage(state_->keys(), m, &event); !s.ok()) {
+    // Opened with the keys the store was opened with: the one keyring. One
+    // Event parsed into again and again keeps its strings' buffers.
+    if (absl::Status s = DecodeEventMessage(state_->keys(), m, &gather_event_); !s.ok()) {
       Remember(s);
       return;
     }
-    gathered_[p][event.person()].push_back(FactOfEvent(event, m.offset()));
+    std::vector<StoredFact>& facts = gathered_[p][gather_event_.person()];
+    if (facts.empty()) facts.reserve(8);
+    facts.push_back(FactOfEvent(gather_event_, m.offset()));
     ++gathered_facts_[p];
   }
 
@@ -342,6 +350,7 @@ class Projection : public RdKafka::RebalanceCb {
   std::map<int32_t, std::unordered_map<std::string, std::vector<StoredFact>>> gathered_;
   std::map<int32_t, int64_t> gathered_facts_;
   std::map<int32_t, int64_t> gathered_next_;  // the next offset to gather
+  v1::Event gather_event_;                    // Gather's, reused
   std::set<int32_t> paused_;                  // to rebuild once one finishes
   // The partition being folded on fold_ (-1: none), its facts, and how it went.
   int32_t folding_ = -1;
