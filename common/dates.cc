@@ -84,7 +84,12 @@ std::string FormatTimestampCst(absl::Time t) {
 Date CstDay(absl::Time t) { return absl::ToCivilDay(t, Cst()); }
 
 Date LastDayOfMonth(int64_t year, int month) {
-  return Date(absl::CivilMonth(year, month) + 1) - 1;
+  if (month < 1 || month > 12) return Date(absl::CivilMonth(year, month) + 1) - 1;  // normalised
+  // The rules ask this for every year of every person: one normalisation
+  // (building the day) instead of three.
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return Date(year, month, kDays[month - 1] + (month == 2 && leap ? 1 : 0));
 }
 
 Date AddMonths(Date d, int n) {

@@ -13,6 +13,20 @@ TEST(Dates, AddMonthsClampsToMonthEnd) {
   EXPECT_EQ(AddMonths(Date(2025, 1, 1), 24), Date(2027, 1, 1));
 }
 
+TEST(Dates, LastDayOfMonthIsTheDayBeforeTheNextMonthsFirst) {
+  for (int64_t y = 1899; y <= 2101; ++y) {
+    for (int m = 1; m <= 12; ++m) {
+      EXPECT_EQ(LastDayOfMonth(y, m), Date(absl::CivilMonth(y, m) + 1) - 1) << y << "-" << m;
+    }
+  }
+  EXPECT_EQ(LastDayOfMonth(2024, 2), Date(2024, 2, 29));
+  EXPECT_EQ(LastDayOfMonth(1900, 2), Date(1900, 2, 28));
+  EXPECT_EQ(LastDayOfMonth(2000, 2), Date(2000, 2, 29));
+  // Months outside 1-12 are normalised, as a civil month would be.
+  EXPECT_EQ(LastDayOfMonth(2024, 13), Date(2025, 1, 31));
+  EXPECT_EQ(LastDayOfMonth(2024, 0), Date(2023, 12, 31));
+}
+
 TEST(Dates, ParseDateIsStrict) {
   EXPECT_EQ(ParseDate("2025-02-28"), Date(2025, 2, 28));
   EXPECT_FALSE(ParseDate("2025-02-29"));

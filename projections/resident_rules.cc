@@ -668,7 +668,7 @@ std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year, std:
     r.set_break_years(n);
     if (x.year) steps->push_back(BreakStep(y, n));
     Enrolled(y);
-    const Enrolment en = enrolment_[y];
+    const Enrolment& en = enrolment_[y];  // a std::map: later inserts leave it in place
     const bool in_window = en.enrolled && InWindow(y, en);
     if (x.year) steps->push_back(EnrolmentStep(y, en, in_window));
     if (en.enrolled) {
