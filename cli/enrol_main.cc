@@ -478,7 +478,10 @@ int Replay() {
       if (own->partitions > 0) ownership = *own;
     }
   } else {
-    auto embedded = EmbeddedLog::Open(LogDir(), {.partitions = g.partitions, .keys = g_keys});
+    // The log's own compactions (an ingest's leftovers) wait for its next
+    // writer: a replay only reads it.
+    auto embedded =
+        EmbeddedLog::Open(LogDir(), {.partitions = g.partitions, .defer_compactions = true, .keys = g_keys});
     if (!embedded.ok()) return Fail(embedded.status());
     log_id = (*embedded)->id();
     log = std::move(*embedded);

@@ -106,6 +106,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedLog>> EmbeddedLog::Open(const std::string
   if (auto s = CheckStoreKey(dir, options.keys, !options.read_only); !s.ok()) return s;
   rocksdb::Options o = StoreOptions(64);
   if (!options.read_only) UseResilientInfoLog(dir, &o);
+  o.disable_auto_compactions = options.defer_compactions;
   if (options.env != nullptr) o.env = options.env;
   if (options.keys != nullptr) o.env = EncryptedEnv(*options.keys, options.env);
   rocksdb::DB* raw = nullptr;

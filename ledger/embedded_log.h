@@ -31,6 +31,10 @@ struct EmbeddedLogOptions {
   // Used only when the log is created; an existing log keeps its count.
   int32_t partitions = 64;
   bool read_only = false;
+  // Writable, but runs no compactions while open: for a reader that holds
+  // the write lock only to keep writers out (`replay`). Compactions still
+  // pending run at the next writable open.
+  bool defer_compactions = false;
   // Source of recorded times; tests inject a fake.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
   // The file system's Env; fault tests inject a FaultEnv's. Not owned.
