@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/hashing.h"
@@ -54,25 +55,31 @@ std::unique_ptr<RdKafka::KafkaConsumer> Reader(const std::string& brokers, const
 
 // The plain value of a message: opened with the key when keys are given.
 absl::StatusOr<std::string> OpenValue(const Keyring* keys, RdKafka::Message& m, const char* what) {
-  const std::string where = absl::StrCat(what, " at ", m.topic_name(), " partition ", m.partition(), " offset ",
-                                         m.offset());
+  // Named only in an error (the topic's name is a fresh string each time).
+  auto where = [&] {
+    return absl::StrCat(what, " at ", m.topic_name(), " partition ", m.partition(), " offset ", m.offset());
+  };
   std::string_view value(static_cast<const char*>(m.payload()), m.len());
   if (keys == nullptr) return std::string(value);
-  RdKafka::Headers* headers = m.headers();
-  const RdKafka::Headers::Header id =
-      headers != nullptr ? headers->get_last(kKeyIdHeader) : RdKafka::Headers::Header(kKeyIdHeader, nullptr, 0);
-  if (id.value() == nullptr) {
-    return absl::DataLossError(absl::StrCat(where, " is not sealed (no ", kKeyIdHeader, " header)"));
+  // The key id header, read in place through the C API (the C++ one copies
+  // the headers and the value for every message).
+  rd_kafka_headers_t* headers = nullptr;
+  const void* id = nullptr;
+  size_t id_size = 0;
+  if (rd_kafka_message_headers(m.c_ptr(), &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      rd_kafka_header_get_last(headers, kKeyIdHeader, &id, &id_size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      id == nullptr) {
+    return absl::DataLossError(absl::StrCat(where(), " is not sealed (no ", kKeyIdHeader, " header)"));
   }
-  const std::string key_id(static_cast<const char*>(id.value()), id.value_size());
+  const absl::string_view key_id(static_cast<const char*>(id), id_size);
   if (key_id != keys->key_id()) {
-    return absl::DataLossError(absl::StrCat(where, " is sealed under key id ", key_id, "; the key given has id ",
+    return absl::DataLossError(absl::StrCat(where(), " is sealed under key id ", key_id, "; the key given has id ",
                                             keys->key_id(), ": pass the right --key-file"));
   }
   std::string_view message_key;
   if (m.key_pointer() != nullptr) message_key = std::string_view(static_cast<const char*>(m.key_pointer()), m.key_len());
   auto plain = Unseal(keys->message_key(), value, message_key);
-  if (!plain.ok()) return absl::DataLossError(absl::StrCat(where, ": ", plain.status().message()));
+  if (!plain.ok()) return absl::DataLossError(absl::StrCat(where(), ": ", plain.status().message()));
   return plain;
 }
 
