@@ -699,6 +699,33 @@ RdKafka::ErrorCode ProduceOneAs(const std::string& brokers, const std::string& r
   return report.err;
 }
 
+// An event without the key id header (written around the stage) is an error
+// naming where it is, not an event: for decode, a worker, and the stage, which
+// follows the topic into its index.
+TEST_F(KafkaTest, AnUnsealedEventIsAnErrorNamingItsTopicPartitionAndOffset) {
+  CreateTopics(2);
+  ASSERT_EQ(ProduceOneAs(brokers_, "stage", prefix_ + ".events"), RdKafka::ERR_NO_ERROR);
+  Result decoded = Kafka("decode");
+  EXPECT_EQ(decoded.exit_code, 1) << decoded.out;
+  EXPECT_NE(decoded.err.find(absl::StrCat("event at ", prefix_,
+                                          ".events partition 0 offset 0 is not sealed (no enrol-key-id header)")),
+            std::string::npos)
+      << decoded.err;
+  Result worker = Kafka("project --group g8 --data-dir worker --until-caught-up");
+  EXPECT_EQ(worker.exit_code, 1) << worker.out;
+  EXPECT_NE(worker.err.find("is not sealed (no enrol-key-id header)"), std::string::npos) << worker.err;
+  int status = 0;
+  pid_t exited = 0;
+  for (int i = 0; i < 1200 && (exited = ::waitpid(stage_, &status, WNOHANG)) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(exited, stage_) << "the stage still runs after 120 s" << Slurp(dir_ / "stage.err");
+  stage_ = -1;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+  EXPECT_NE(Slurp(dir_ / "stage.err").find("is not sealed (no enrol-key-id header)"), std::string::npos)
+      << Slurp(dir_ / "stage.err");
+}
+
 // Each user may do what deploy/kafka/acls.sh grants it and nothing else: the
 // worker cannot write the events topic (nor create topics), the ingest user
 // cannot read it.
