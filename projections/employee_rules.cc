@@ -103,15 +103,15 @@ bool IsMale(const PersonFacts& f) {
   return IsMaleId(f.id_number);
 }
 
-bool Eligible(const PersonFacts& f, const ProfileSet& profiles,
-              const MonthMap<MonthPay>& pay, int year, int* required_out = nullptr) {
+// E6 with the years counted through `year` (CountYears).
+bool Eligible(const PersonFacts& f, const ProfileSet& profiles, const YearsThrough& y, int year,
+              int* required_out = nullptr) {
   const RegistryFact* retire = LastRetire(f);
   const v1::EmployeePolicy& pol =
       YearPolicy(profiles, f, year, retire != nullptr ? retire->effective : Date(year, 12, 31));
   const int retirement_year = retire != nullptr ? static_cast<int>(retire->effective.year()) : year;
   const int required = RequiredYears(pol, IsMale(f), retirement_year);
   if (required_out != nullptr) *required_out = required;
-  YearsThrough y = CountYears(f, pay, year);
   return Years(y.actual + y.deemed) >= required && Years(y.local) >= pol.required_local_years();
 }
 
@@ -466,7 +466,7 @@ void Builder::ApplyRegistry() {
   if (retire != nullptr) {
     const int year = static_cast<int>(retire->effective.year());
     int required = 0;
-    if (Eligible(f_, profiles_, pay_, year, &required)) {
+    if (Eligible(f_, profiles_, CountYears(f_, pay_, year), year, &required)) {
       Set(Month(retire->effective) + 1, end_, MonthCover::kRetired);
       Step("E6", absl::StrCat("retired on ", FormatDate(retire->effective), " with the required ", required,
                               " years: covered as a retiree from ",
@@ -592,7 +592,7 @@ v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& pr
   e.set_deemed_years(Years(y.deemed));
   e.set_contribution_years(Years(y.actual + y.deemed));
   int required = 0;
-  e.set_retirement_eligible(Eligible(f, profiles, pay, year, &required));
+  e.set_retirement_eligible(Eligible(f, profiles, y, year, &required));
   e.set_required_years(required);
 
   if (steps != nullptr) {
