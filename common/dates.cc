@@ -49,12 +49,42 @@ std::string FormatDate(Date d) {
 
 std::string FormatYmd(int32_t ymd) { return ymd == 0 ? std::string() : FormatDate(FromYmd(ymd)); }
 
-absl::TimeZone Cst() { return absl::FixedTimeZone(8 * 3600); }
+absl::TimeZone Cst() {
+  // absl::FixedTimeZone looks its zone up under a lock on every call.
+  static const absl::TimeZone* const kCst = new absl::TimeZone(absl::FixedTimeZone(8 * 3600));
+  return *kCst;
+}
+
+namespace {
+
+constexpr int64_t kCstOffsetSeconds = 8 * 3600;
+constexpr int64_t kSecondsPerDay = 86400;
+
+// The common form, YYYY-MM-DDTHH:MM:SS(Z|+HH:MM|-HH:MM) with every field in
+// its everyday range, by arithmetic; nullopt for anything else (fractions, a
+// leap second), which absl::ParseTime then decides. `day` is a valid date.
+std::optional<absl::Time> ParseCommonTimestamp(std::string_view s, Date day) {
+  if (s.size() != 20 && s.size() != 25) return std::nullopt;
+  auto two = [&](size_t i) { return (s[i] - '0') * 10 + (s[i + 1] - '0'); };
+  const int hh = two(11), mi = two(14), ss = two(17);
+  if (hh > 23 || mi > 59 || ss > 59) return std::nullopt;
+  int64_t offset = 0;
+  if (s.size() == 25) {
+    const int oh = two(20), om = two(23);
+    if (oh > 23 || om > 59) return std::nullopt;
+    offset = (oh * 3600 + om * 60) * (s[19] == '-' ? -1 : 1);
+  }
+  const int64_t days = day - Date(1970, 1, 1);
+  return absl::FromUnixSeconds(days * kSecondsPerDay + hh * 3600 + mi * 60 + ss - offset);
+}
+
+}  // namespace
 
 std::optional<absl::Time> ParseTimestamp(std::string_view s) {
   // RFC 3339: YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM).
   if (s.size() < 20 || (s[10] != 'T' && s[10] != 't')) return std::nullopt;
-  if (!ParseDate(s.substr(0, 10))) return std::nullopt;
+  const std::optional<Date> day = ParseDate(s.substr(0, 10));
+  if (!day) return std::nullopt;
   auto digit = [&](size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; };
   if (!digit(11) || !digit(12) || s[13] != ':' || !digit(14) || !digit(15) || s[16] != ':' ||
       !digit(17) || !digit(18)) {
@@ -71,6 +101,9 @@ std::optional<absl::Time> ParseTimestamp(std::string_view s) {
   const bool offset = zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && digit(i + 1) &&
                       digit(i + 2) && zone[3] == ':' && digit(i + 4) && digit(i + 5);
   if (!utc && !offset) return std::nullopt;
+  if (i == 19) {
+    if (std::optional<absl::Time> t = ParseCommonTimestamp(s, *day)) return t;
+  }
   absl::Time t;
   std::string err;
   if (!absl::ParseTime(absl::RFC3339_full, std::string(s), &t, &err)) return std::nullopt;
@@ -81,7 +114,12 @@ std::string FormatTimestampCst(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%S+08:00", t, Cst());
 }
 
-Date CstDay(absl::Time t) { return absl::ToCivilDay(t, Cst()); }
+Date CstDay(absl::Time t) {
+  // China Standard Time is a fixed UTC+8 (Cst()): the day by arithmetic.
+  const int64_t local = absl::ToUnixSeconds(t) + kCstOffsetSeconds;  // rounds toward the past
+  const int64_t days = local / kSecondsPerDay - (local % kSecondsPerDay < 0 ? 1 : 0);
+  return Date(1970, 1, 1) + days;
+}
 
 Date LastDayOfMonth(int64_t year, int month) {
   if (month < 1 || month > 12) return Date(absl::CivilMonth(year, month) + 1) - 1;  // normalised

@@ -16,12 +16,12 @@ std::string ContentBytes(v1::Event* event) {
   const int64_t recorded = e.recorded_at_us();
   e.clear_recorded_at_us();
   v1::Origin* origin = e.has_origin() ? e.release_origin() : nullptr;
-  std::string out;
+  std::string out(e.ByteSizeLong(), '\0');
   {
-    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::ArrayOutputStream stream(out.data(), static_cast<int>(out.size()));
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    e.SerializeToCodedStream(&coded);
+    e.SerializeWithCachedSizes(&coded);
   }
   e.mutable_event_id()->swap(event_id);
   e.mutable_content_hash()->swap(hash);

@@ -3,8 +3,8 @@
 #include "ledger/encrypted_env.h"
 
 #include <algorithm>
-#include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/big_endian.h"
 #include "common/hashing.h"
@@ -209,7 +209,8 @@ absl::Status EmbeddedLog::Append(std::vector<v1::Event>& events,
   std::vector<std::pair<std::string, std::string>> writes;
   writes.reserve(events.size() * 2);
   // First occurrence in this call of each key, for duplicates within the call.
-  std::unordered_map<std::string_view, size_t> first;
+  absl::flat_hash_map<std::string_view, size_t> first;
+  first.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
     AppendResult& r = (*results)[i];
     std::string_view stored_hash;
@@ -251,9 +252,11 @@ absl::Status EmbeddedLog::Append(std::vector<v1::Event>& events,
     first.emplace(keys[i], i);
   }
   if (writes.empty()) return absl::OkStatus();
-  std::sort(writes.begin(), writes.end());
+  std::vector<uint32_t> order(writes.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return writes[a].first < writes[b].first; });
   rocksdb::WriteBatch batch;
-  for (const auto& [k, v] : writes) batch.Put(k, v);
+  for (uint32_t i : order) batch.Put(writes[i].first, writes[i].second);
   rocksdb::WriteOptions wo;
   wo.sync = true;
   if (auto s = FromRocks(db_->Write(wo, &batch), "append to log"); !s.ok()) return s;
