@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <atomic>
+#include <list>
 #include <map>
 #include <thread>
 #include <unordered_map>
@@ -19,8 +20,57 @@ namespace enrol {
 namespace {
 
 constexpr size_t kApplyBatch = 200000;
-// Partitions rebuilt at once (the others paused): memory holds their facts.
+// Partitions rebuilt at once (the others paused): memory holds their events.
 constexpr size_t kRebuildingAtOnce = 2;
+// Rebuilt partitions folded at once, each on a thread of its own; a third
+// waits for one of them. Decoding and the rules, not fetching, are most of a
+// rebuild's time.
+constexpr size_t kFoldsAtOnce = 2;
+
+// A partition's events as fetched, sealed values and message keys back to
+// back in chunks of a few MiB, for a fold thread to decode once the messages
+// are released (librdkafka's messages cost far more memory than their bytes).
+struct Gathered {
+  static constexpr size_t kChunk = 4 << 20;
+  struct Item {
+    int64_t offset;
+    uint32_t chunk, at, value_size, key_size;  // the key follows the value
+  };
+  std::vector<std::string> chunks;
+  std::vector<Item> items;
+
+  void Add(RdKafka::Message& m) {
+    const std::string_view key = EventMessageKeyOf(m);
+    const size_t need = m.len() + key.size();
+    if (chunks.empty() || chunks.back().size() + need > chunks.back().capacity()) {
+      chunks.emplace_back().reserve(std::max(kChunk, need));
+    }
+    std::string& chunk = chunks.back();
+    items.push_back({m.offset(), static_cast<uint32_t>(chunks.size() - 1), static_cast<uint32_t>(chunk.size()),
+                     static_cast<uint32_t>(m.len()), static_cast<uint32_t>(key.size())});
+    chunk.append(static_cast<const char*>(m.payload()), m.len());
+    chunk.append(key);
+  }
+};
+
+// Decodes a partition's gathered events and groups their facts by person,
+// releasing each chunk once it is decoded.
+absl::StatusOr<std::unordered_map<std::string, std::vector<StoredFact>>> DecodeGathered(
+    const Keyring* keys, const std::string& topic, int32_t p, Gathered gathered) {
+  std::unordered_map<std::string, std::vector<StoredFact>> by_person;
+  v1::Event event;  // parsed into again and again: its strings keep their buffers
+  for (const Gathered::Item& item : gathered.items) {
+    if (item.chunk > 0) std::string().swap(gathered.chunks[item.chunk - 1]);
+    const char* at = gathered.chunks[item.chunk].data() + item.at;
+    const std::string_view value(at, item.value_size);
+    const std::string_view key(at + item.value_size, item.key_size);
+    if (auto s = DecodeEventValue(keys, value, key, topic, p, item.offset, &event); !s.ok()) return s;
+    std::vector<StoredFact>& facts = by_person[event.person()];
+    if (facts.empty()) facts.reserve(8);
+    facts.push_back(FactOfEvent(event, item.offset));
+  }
+  return by_person;
+}
 
 absl::Status Fault(RdKafka::ErrorCode err, const std::string& what) { return KafkaFault(err, what); }
 
@@ -98,7 +148,7 @@ class Projection : public RdKafka::RebalanceCb {
         topic_(std::move(topic)),
         partitions_(partitions),
         on_assign_(std::move(on_assign)) {}
-  ~Projection() { (void)JoinFold(); }  // a fold still running writes to state_
+  ~Projection() { (void)JoinFolds(); }  // a fold still running writes to state_
 
   void rebalance_cb(RdKafka::KafkaConsumer* c, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& parts) override {
@@ -120,7 +170,7 @@ class Projection : public RdKafka::RebalanceCb {
       PauseRebuildsBeyondTheFirst(c);
     } else {
       // Hand the partitions over with everything read applied.
-      Remember(JoinFold());
+      Remember(JoinFolds());
       Remember(FlushAll());
       c->unassign();
       // Leaving the group (close) revokes too; the store still holds those
@@ -176,35 +226,35 @@ class Projection : public RdKafka::RebalanceCb {
     int64_t& next = gathered_next_[p];
     if (m.offset() < next) return;
     next = m.offset() + 1;
-    // Opened with the keys the store was opened with: the one keyring. One
-    // Event parsed into again and again keeps its strings' buffers.
-    if (absl::Status s = DecodeEventMessage(state_->keys(), m, &gather_event_); !s.ok()) {
+    // Checked with the keys the store was opened with: the one keyring.
+    if (absl::Status s = CheckEventSeal(state_->keys(), m); !s.ok()) {
       Remember(s);
       return;
     }
-    std::vector<StoredFact>& facts = gathered_[p][gather_event_.person()];
-    if (facts.empty()) facts.reserve(8);
-    facts.push_back(FactOfEvent(gather_event_, m.offset()));
-    ++gathered_facts_[p];
+    gathered_[p].Add(m);
   }
 
   // At partition p's end (`offset`): a partition being rebuilt hands what it
-  // gathered to the fold thread, which folds it and stores `offset` with it,
-  // and the next paused one is resumed, so fetching goes on while it folds.
-  // One fold at a time: memory holds the partitions gathering and the one
-  // folding.
+  // gathered to a fold thread, which decodes and folds it and stores
+  // `offset` with it, and the next paused one is resumed, so fetching goes on
+  // while it folds. kFoldsAtOnce folds at a time: memory holds the partitions
+  // gathering and those folding.
   absl::Status FinishRebuild(RdKafka::KafkaConsumer* c, int32_t p, int64_t offset) {
     if (!rebuilding_.count(p)) return absl::OkStatus();
-    if (auto s = JoinFold(); !s.ok()) return s;
-    folding_ = p;
-    fold_facts_ = gathered_facts_[p];
-    fold_done_ = false;
-    fold_ = std::thread([this, p, offset, by_person = std::move(gathered_[p])]() mutable {
-      fold_status_ = CommitRebuilt(state_, profiles_, by_person, Partition{p}, Offset{offset});
-      fold_done_ = true;
+    if (auto s = ReapFolds(); !s.ok()) return s;
+    while (folds_.size() >= kFoldsAtOnce) {
+      if (auto s = JoinFold(folds_.begin()); !s.ok()) return s;
+    }
+    Fold& fold = folds_.emplace_back();
+    fold.partition = p;
+    fold.events = static_cast<int64_t>(gathered_[p].items.size());
+    fold.thread = std::thread([this, &fold, p, offset, gathered = std::move(gathered_[p])]() mutable {
+      auto by_person = DecodeGathered(state_->keys(), topic_, p, std::move(gathered));
+      fold.status = by_person.ok() ? CommitRebuilt(state_, profiles_, *by_person, Partition{p}, Offset{offset})
+                                   : by_person.status();
+      fold.done = true;
     });
-    applied_[p] = offset;  // what follows is applied once the fold is in (JoinFold)
-    gathered_facts_.erase(p);
+    applied_[p] = offset;  // what follows is applied once the fold is in (JoinFolds)
     gathered_.erase(p);
     gathered_next_.erase(p);
     rebuilding_.erase(p);
@@ -217,26 +267,38 @@ class Projection : public RdKafka::RebalanceCb {
     return absl::OkStatus();
   }
 
-  // Waits for the partition being folded, if any.
-  absl::Status JoinFold() {
-    if (!fold_.joinable()) return absl::OkStatus();
-    fold_.join();
-    folding_ = -1;
-    applied_count_ += fold_facts_;
-    fold_facts_ = 0;
-    return std::exchange(fold_status_, absl::OkStatus());
+  // Waits for every partition being folded.
+  absl::Status JoinFolds() {
+    absl::Status first;
+    while (!folds_.empty()) {
+      absl::Status s = JoinFold(folds_.begin());
+      if (first.ok()) first = s;
+    }
+    return first;
   }
 
-  // Joins a fold that has finished.
-  absl::Status ReapFold() { return fold_done_ ? JoinFold() : absl::OkStatus(); }
+  // Joins the folds that have finished.
+  absl::Status ReapFolds() {
+    absl::Status first;
+    for (auto it = folds_.begin(); it != folds_.end();) {
+      auto here = it++;
+      if (!here->done) continue;
+      absl::Status s = JoinFold(here);
+      if (first.ok()) first = s;
+    }
+    return first;
+  }
 
   size_t pending() const { return pending_count_; }
 
   // Decodes and folds what was read, the partitions on two threads (the
   // rules, not Kafka, are most of a rebuild's time).
   absl::Status FlushAll() {
-    if (auto q = pending_.find(folding_); q != pending_.end() && !q->second.empty()) {
-      if (auto s = JoinFold(); !s.ok()) return s;  // events after the rebuilt ones
+    for (const Fold& fold : folds_) {
+      if (auto q = pending_.find(fold.partition); q != pending_.end() && !q->second.empty()) {
+        if (auto s = JoinFolds(); !s.ok()) return s;  // events after the rebuilt ones
+        break;
+      }
     }
     std::vector<int32_t> parts;
     for (const auto& [p, messages] : pending_) {
@@ -299,7 +361,7 @@ class Projection : public RdKafka::RebalanceCb {
     std::vector<std::pair<Partition, Offset>> offsets;
     for (const auto& [p, end] : end_) {
       auto a = applied_.find(p);
-      if (!owned_.count(p) || rebuilding_.count(p) || p == folding_ || (a != applied_.end() && a->second >= end)) {
+      if (!owned_.count(p) || rebuilding_.count(p) || Folding(p) || (a != applied_.end() && a->second >= end)) {
         continue;
       }
       auto q = pending_.find(p);
@@ -315,7 +377,7 @@ class Projection : public RdKafka::RebalanceCb {
   // Everything read is applied (after FlushAll) and each owned partition is
   // read up to the high-water mark it had at start.
   bool CaughtUp(const std::map<int32_t, int64_t>& high) const {
-    if (!assigned_once_ || !rebuilding_.empty() || folding_ >= 0) return false;
+    if (!assigned_once_ || !rebuilding_.empty() || !folds_.empty()) return false;
     for (int32_t p : owned_) {
       auto it = high.find(p);
       if (it == high.end()) continue;
@@ -328,6 +390,33 @@ class Projection : public RdKafka::RebalanceCb {
   }
 
   void Closing() { closing_ = true; }
+
+ private:
+  // A rebuilt partition being decoded and folded on a thread of its own.
+  struct Fold {
+    int32_t partition = -1;
+    int64_t events = 0;
+    std::thread thread;
+    std::atomic<bool> done{false};
+    absl::Status status;
+  };
+
+  bool Folding(int32_t p) const {
+    for (const Fold& fold : folds_) {
+      if (fold.partition == p) return true;
+    }
+    return false;
+  }
+
+  absl::Status JoinFold(std::list<Fold>::iterator fold) {
+    fold->thread.join();
+    applied_count_ += fold->events;
+    absl::Status s = std::move(fold->status);
+    folds_.erase(fold);
+    return s;
+  }
+
+ public:
 
   void Remember(absl::Status s) {
     if (!s.ok() && error_.ok()) error_ = std::move(s);
@@ -347,17 +436,10 @@ class Projection : public RdKafka::RebalanceCb {
   std::map<int32_t, std::vector<std::unique_ptr<RdKafka::Message>>> pending_;
   // Partitions being rebuilt, and their facts gathered so far, by person.
   std::set<int32_t> rebuilding_;
-  std::map<int32_t, std::unordered_map<std::string, std::vector<StoredFact>>> gathered_;
-  std::map<int32_t, int64_t> gathered_facts_;
+  std::map<int32_t, Gathered> gathered_;
   std::map<int32_t, int64_t> gathered_next_;  // the next offset to gather
-  v1::Event gather_event_;                    // Gather's, reused
   std::set<int32_t> paused_;                  // to rebuild once one finishes
-  // The partition being folded on fold_ (-1: none), its facts, and how it went.
-  int32_t folding_ = -1;
-  int64_t fold_facts_ = 0;
-  std::thread fold_;
-  std::atomic<bool> fold_done_{false};
-  absl::Status fold_status_;
+  std::list<Fold> folds_;                     // rebuilt partitions being folded, oldest first
   size_t pending_count_ = 0;
   int64_t applied_count_ = 0;
   std::function<absl::Status(const std::vector<int32_t>&)> on_assign_;
@@ -401,13 +483,13 @@ absl::StatusOr<int64_t> RunProjectionWorker(const WorkerOptions& options, StateS
       projection.Remember(Fault(m->err(), "kafka consume"));
       break;
     }
-    projection.Remember(projection.ReapFold());
+    projection.Remember(projection.ReapFolds());
     projection.Remember(projection.FlushAll());
     projection.Remember(projection.AdvanceToEnds());
     if (options.progress) options.progress(projection.applied_count());
     if (options.until_caught_up && projection.CaughtUp(high)) break;
   }
-  projection.Remember(projection.JoinFold());
+  projection.Remember(projection.JoinFolds());
   projection.Remember(projection.FlushAll());
   projection.Closing();
   consumer->close();  // leaves the group: the others take the partitions over

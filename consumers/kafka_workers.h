@@ -3,9 +3,10 @@
 //    its partitions of the events topic into RocksDB, storing each partition's
 //    offset in the same batch as its state. On a rebalance it resumes each
 //    partition it is given from the offset stored with its state. One it has
-//    no state for is rebuilt as `enrol replay` does: its events gathered by
-//    person to the partition's end, each person folded once, two partitions
-//    at a time (the others paused); nothing of it is stored until then.
+//    no state for is rebuilt as `enrol replay` does: its events gathered to
+//    the partition's end, two partitions at a time (the others paused), then
+//    decoded, grouped by person and each person folded once on a thread of
+//    its own, two partitions at a time; nothing of it is stored until then.
 //  - RunStream (`enrol stream`): consumes a raw feed topic of JSON lines,
 //    validates and forwards to the stage (consumers/stage.h); a raw offset is
 //    committed only after its records (and dead letters) are acknowledged, so

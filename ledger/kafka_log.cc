@@ -4,6 +4,7 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "absl/strings/match.h"
@@ -54,13 +55,16 @@ std::unique_ptr<RdKafka::KafkaConsumer> Reader(const std::string& brokers, const
 
 
 // The plain value of a message: opened with the key when keys are given.
-absl::StatusOr<std::string> OpenValue(const Keyring* keys, RdKafka::Message& m, const char* what) {
-  // Named only in an error (the topic's name is a fresh string each time).
-  auto where = [&] {
-    return absl::StrCat(what, " at ", m.topic_name(), " partition ", m.partition(), " offset ", m.offset());
-  };
-  std::string_view value(static_cast<const char*>(m.payload()), m.len());
-  if (keys == nullptr) return std::string(value);
+// "<what> at <topic> partition P offset O", for errors only (the topic's
+// name is a fresh string each time).
+std::string Where(const char* what, RdKafka::Message& m) {
+  return absl::StrCat(what, " at ", m.topic_name(), " partition ", m.partition(), " offset ", m.offset());
+}
+
+// Checks that a message carries the key id header of `keys` (nothing to
+// check without keys).
+absl::Status CheckSeal(const Keyring* keys, RdKafka::Message& m, const char* what) {
+  if (keys == nullptr) return absl::OkStatus();
   // The key id header, read in place through the C API (the C++ one copies
   // the headers and the value for every message).
   rd_kafka_headers_t* headers = nullptr;
@@ -69,18 +73,42 @@ absl::StatusOr<std::string> OpenValue(const Keyring* keys, RdKafka::Message& m, 
   if (rd_kafka_message_headers(m.c_ptr(), &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
       rd_kafka_header_get_last(headers, kKeyIdHeader, &id, &id_size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
       id == nullptr) {
-    return absl::DataLossError(absl::StrCat(where(), " is not sealed (no ", kKeyIdHeader, " header)"));
+    return absl::DataLossError(absl::StrCat(Where(what, m), " is not sealed (no ", kKeyIdHeader, " header)"));
   }
   const absl::string_view key_id(static_cast<const char*>(id), id_size);
   if (key_id != keys->key_id()) {
-    return absl::DataLossError(absl::StrCat(where(), " is sealed under key id ", key_id, "; the key given has id ",
-                                            keys->key_id(), ": pass the right --key-file"));
+    return absl::DataLossError(absl::StrCat(Where(what, m), " is sealed under key id ", key_id,
+                                            "; the key given has id ", keys->key_id(), ": pass the right --key-file"));
   }
-  std::string_view message_key;
-  if (m.key_pointer() != nullptr) message_key = std::string_view(static_cast<const char*>(m.key_pointer()), m.key_len());
-  auto plain = Unseal(keys->message_key(), value, message_key);
-  if (!plain.ok()) return absl::DataLossError(absl::StrCat(where(), ": ", plain.status().message()));
-  return plain;
+  return absl::OkStatus();
+}
+
+std::string_view MessageKey(RdKafka::Message& m) {
+  if (m.key_pointer() == nullptr) return {};
+  return std::string_view(static_cast<const char*>(m.key_pointer()), m.key_len());
+}
+
+// Opens (with the key when keys are given) and parses a value whose message
+// passed CheckSeal. `topic` names the topic, for an error only.
+template <typename Message>
+absl::Status ParseValue(const Keyring* keys, std::string_view value, std::string_view message_key, const char* what,
+                        const std::function<std::string()>& topic, int32_t partition, int64_t offset,
+                        Message* out) {
+  bool parsed = false;
+  if (keys == nullptr) {
+    parsed = out->ParseFromArray(value.data(), static_cast<int>(value.size()));
+  } else {
+    auto plain = Unseal(keys->message_key(), value, message_key);
+    if (!plain.ok()) {
+      return absl::DataLossError(absl::StrCat(what, " at ", topic(), " partition ", partition, " offset ", offset,
+                                              ": ", plain.status().message()));
+    }
+    parsed = out->ParseFromString(*plain);
+  }
+  if (!parsed) {
+    return absl::DataLossError(absl::StrCat(what, " at partition ", partition, " offset ", offset, " does not parse"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -105,18 +133,25 @@ std::string SealMessageValue(const Keyring* keys, const std::string& message_key
 // Opens and parses one message of the events or the dead-letter topic.
 template <typename Message>
 absl::Status DecodeMessage(const Keyring* keys, RdKafka::Message& m, const char* what, Message* out) {
-  auto plain = OpenValue(keys, m, what);
-  if (!plain.ok()) return plain.status();
-  if (!out->ParseFromString(*plain)) {
-    return absl::DataLossError(
-        absl::StrCat(what, " at partition ", m.partition(), " offset ", m.offset(), " does not parse"));
-  }
-  return absl::OkStatus();
+  if (auto s = CheckSeal(keys, m, what); !s.ok()) return s;
+  return ParseValue(
+      keys, std::string_view(static_cast<const char*>(m.payload()), m.len()), MessageKey(m), what,
+      [&] { return m.topic_name(); }, m.partition(), m.offset(), out);
 }
 
 absl::Status DecodeEventMessage(const Keyring* keys, RdKafka::Message& m, v1::Event* event) {
   return DecodeMessage(keys, m, "event", event);
 }
+
+absl::Status CheckEventSeal(const Keyring* keys, RdKafka::Message& m) { return CheckSeal(keys, m, "event"); }
+
+absl::Status DecodeEventValue(const Keyring* keys, std::string_view value, std::string_view message_key,
+                              const std::string& topic, int32_t partition, int64_t offset, v1::Event* event) {
+  return ParseValue(
+      keys, value, message_key, "event", [&] { return topic; }, partition, offset, event);
+}
+
+std::string_view EventMessageKeyOf(RdKafka::Message& m) { return MessageKey(m); }
 
 absl::Status DecodeDeadLetterMessage(const Keyring* keys, RdKafka::Message& m, v1::DeadLetter* letter) {
   return DecodeMessage(keys, m, "dead letter", letter);

@@ -157,6 +157,15 @@ absl::Status DecodeIncomingMessage(const Keyring* keys, RdKafka::Message& m, v1:
 // offset, for a value that does not open (another key, altered, unsealed) or
 // parse.
 absl::Status DecodeEventMessage(const Keyring* keys, RdKafka::Message& m, v1::Event* event);
+// DecodeEventMessage in two steps, so that the second can run on another
+// thread after the message is released: CheckEventSeal checks the key id
+// header (kDataLoss naming topic, partition and offset), and DecodeEventValue
+// opens and parses the value and message key (EventMessageKeyOf) that came
+// at topic, partition and offset, with DecodeEventMessage's errors.
+absl::Status CheckEventSeal(const Keyring* keys, RdKafka::Message& m);
+std::string_view EventMessageKeyOf(RdKafka::Message& m);
+absl::Status DecodeEventValue(const Keyring* keys, std::string_view value, std::string_view message_key,
+                              const std::string& topic, int32_t partition, int64_t offset, v1::Event* event);
 absl::Status DecodeDeadLetterMessage(const Keyring* keys, RdKafka::Message& m, v1::DeadLetter* letter);
 
 // Produces one message (a copy), waiting while the producer's queue is full.
