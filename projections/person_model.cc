@@ -45,7 +45,8 @@ std::pair<int, int> StoredYears(const PersonFacts& facts, const ProfileSet& prof
 
 absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& facts,
                                                            const ProfileSet& profiles,
-                                                           int first_year, int last_year) {
+                                                           int first_year, int last_year,
+                                                           YearLabels labels) {
   if (absl::Status s = CheckProfiles(facts, profiles); !s.ok()) return s;
   const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, last_year);
   std::vector<v1::ResidentYear> resident =
@@ -54,8 +55,10 @@ absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& fa
   out.reserve(resident.size());
   for (int y = first_year; y <= last_year; ++y) {
     v1::PersonYear& py = out.emplace_back();
-    py.set_id_number(facts.id_number);
-    py.set_region(PoolOfYear(facts, y));
+    if (labels == YearLabels::kWith) {
+      py.set_id_number(facts.id_number);
+      py.set_region(PoolOfYear(facts, y));
+    }
     py.set_year(y);
     *py.mutable_resident() = std::move(resident[y - first_year]);
     *py.mutable_employee() = EvaluateEmployeeYear(facts, profiles, timeline, y);

@@ -14,11 +14,16 @@
 
 namespace enrol {
 
+// Whether EvaluatePerson labels each year with the person's ID number and
+// the year's pool (a stored year leaves them out: the record has them).
+enum class YearLabels { kWith, kWithout };
+
 // The years [first_year, last_year] of the person. kFailedPrecondition when
 // the person's pool has no profile.
 absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& facts,
                                                            const ProfileSet& profiles,
-                                                           int first_year, int last_year);
+                                                           int first_year, int last_year,
+                                                           YearLabels labels = YearLabels::kWith);
 
 // Whether the person was covered on `day`, by which scheme, and why.
 absl::StatusOr<v1::Coverage> EvaluateCoverage(const PersonFacts& facts, const ProfileSet& profiles,

@@ -88,16 +88,12 @@ void DeriveYears(const ProfileSet& profiles, std::optional<int> from, PersonReco
   }
   r->years.resize(static_cast<size_t>(keep));
   r->first_year = first;
-  auto years = EvaluatePerson(pf, profiles, first + keep, last);
+  auto years = EvaluatePerson(pf, profiles, first + keep, last, YearLabels::kWithout);
   if (!years.ok()) {
     r->years.clear();  // no profile for the pool: years are evaluated on demand
     return;
   }
-  for (v1::PersonYear& y : *years) {
-    y.clear_id_number();
-    y.clear_region();
-    r->years.push_back(y.SerializeAsString());
-  }
+  for (const v1::PersonYear& y : *years) r->years.push_back(y.SerializeAsString());
 }
 
 // `facts` in FactKeyLess order, equal keys in their order in `facts`. It
