@@ -391,6 +391,12 @@ class Projection : public RdKafka::RebalanceCb {
 
   void Closing() { closing_ = true; }
 
+  void Remember(absl::Status s) {
+    if (!s.ok() && error_.ok()) error_ = std::move(s);
+  }
+  const absl::Status& error() const { return error_; }
+  int64_t applied_count() const { return applied_count_; }
+
  private:
   // A rebuilt partition being decoded and folded on a thread of its own.
   struct Fold {
@@ -408,6 +414,7 @@ class Projection : public RdKafka::RebalanceCb {
     return false;
   }
 
+  // Joins one fold, counts its events as applied and returns how it went.
   absl::Status JoinFold(std::list<Fold>::iterator fold) {
     fold->thread.join();
     applied_count_ += fold->events;
@@ -416,15 +423,6 @@ class Projection : public RdKafka::RebalanceCb {
     return s;
   }
 
- public:
-
-  void Remember(absl::Status s) {
-    if (!s.ok() && error_.ok()) error_ = std::move(s);
-  }
-  const absl::Status& error() const { return error_; }
-  int64_t applied_count() const { return applied_count_; }
-
- private:
   StateStore* state_;
   const ProfileSet& profiles_;
   Projector projector_;
@@ -434,7 +432,7 @@ class Projection : public RdKafka::RebalanceCb {
   std::map<int32_t, int64_t> applied_;
   std::map<int32_t, int64_t> end_;  // where the consumer last hit a partition's end
   std::map<int32_t, std::vector<std::unique_ptr<RdKafka::Message>>> pending_;
-  // Partitions being rebuilt, and their facts gathered so far, by person.
+  // Partitions being rebuilt, and their events gathered so far.
   std::set<int32_t> rebuilding_;
   std::map<int32_t, Gathered> gathered_;
   std::map<int32_t, int64_t> gathered_next_;  // the next offset to gather

@@ -4,7 +4,6 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
-#include <functional>
 #include <map>
 
 #include "absl/strings/match.h"
@@ -54,11 +53,10 @@ std::unique_ptr<RdKafka::KafkaConsumer> Reader(const std::string& brokers, const
 
 
 
-// The plain value of a message: opened with the key when keys are given.
-// "<what> at <topic> partition P offset O", for errors only (the topic's
-// name is a fresh string each time).
-std::string Where(const char* what, RdKafka::Message& m) {
-  return absl::StrCat(what, " at ", m.topic_name(), " partition ", m.partition(), " offset ", m.offset());
+// "<what> at <topic> partition P offset O": where a message came from, for
+// errors only (librdkafka gives the topic's name as a fresh string each time).
+std::string Where(const char* what, const std::string& topic, int32_t partition, int64_t offset) {
+  return absl::StrCat(what, " at ", topic, " partition ", partition, " offset ", offset);
 }
 
 // Checks that a message carries the key id header of `keys` (nothing to
@@ -73,11 +71,14 @@ absl::Status CheckSeal(const Keyring* keys, RdKafka::Message& m, const char* wha
   if (rd_kafka_message_headers(m.c_ptr(), &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
       rd_kafka_header_get_last(headers, kKeyIdHeader, &id, &id_size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
       id == nullptr) {
-    return absl::DataLossError(absl::StrCat(Where(what, m), " is not sealed (no ", kKeyIdHeader, " header)"));
+    return absl::DataLossError(
+        absl::StrCat(Where(what, m.topic_name(), m.partition(), m.offset()), " is not sealed (no ", kKeyIdHeader,
+                     " header)"));
   }
   const absl::string_view key_id(static_cast<const char*>(id), id_size);
   if (key_id != keys->key_id()) {
-    return absl::DataLossError(absl::StrCat(Where(what, m), " is sealed under key id ", key_id,
+    return absl::DataLossError(absl::StrCat(Where(what, m.topic_name(), m.partition(), m.offset()),
+                                            " is sealed under key id ", key_id,
                                             "; the key given has id ", keys->key_id(), ": pass the right --key-file"));
   }
   return absl::OkStatus();
@@ -89,19 +90,18 @@ std::string_view MessageKey(RdKafka::Message& m) {
 }
 
 // Opens (with the key when keys are given) and parses a value whose message
-// passed CheckSeal. `topic` names the topic, for an error only.
-template <typename Message>
+// passed CheckSeal. topic() names the topic, called for an error only.
+template <typename Message, typename TopicFn>
 absl::Status ParseValue(const Keyring* keys, std::string_view value, std::string_view message_key, const char* what,
-                        const std::function<std::string()>& topic, int32_t partition, int64_t offset,
-                        Message* out) {
+                        const TopicFn& topic, int32_t partition, int64_t offset, Message* out) {
   bool parsed = false;
   if (keys == nullptr) {
     parsed = out->ParseFromArray(value.data(), static_cast<int>(value.size()));
   } else {
     auto plain = Unseal(keys->message_key(), value, message_key);
     if (!plain.ok()) {
-      return absl::DataLossError(absl::StrCat(what, " at ", topic(), " partition ", partition, " offset ", offset,
-                                              ": ", plain.status().message()));
+      return absl::DataLossError(
+          absl::StrCat(Where(what, topic(), partition, offset), ": ", plain.status().message()));
     }
     parsed = out->ParseFromString(*plain);
   }
