@@ -32,6 +32,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/dates.h"
@@ -778,6 +779,11 @@ int main(int argc, char** argv) {
   // whatever the caller's umask, what the ledger creates is the owner's alone
   // (directories 0700, files 0600).
   ::umask(0077);
+  // Debian builds Abseil without NDEBUG, so every absl::Mutex (ours, and
+  // gRPC's through gpr_mu) would also run Abseil's debug deadlock detector: a
+  // global graph updated under a global lock on each Lock and each Mutex's
+  // destruction. The tests keep it (tests link their own mains).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"enrol: the enrolment ledger (shared/CONTRACT.md)", "enrol"};
   app.set_version_flag("--version", "enrol " ENROL_VERSION);
   app.require_subcommand(1, 1);
