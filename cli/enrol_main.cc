@@ -88,6 +88,7 @@ struct Flags {
   std::string rekey_to;        // rekey: the new data directory
   std::string new_key_file;    // rekey: its key (made when missing)
   int http_threads = 64;
+  int64_t cache_mb = 1024;
   bool until_caught_up = false;
   std::string key_file;
   // serve: TLS and who may ask (cli/auth.h); access-log: its filters.
@@ -553,6 +554,7 @@ int Serve() {
   o.grpc_listen = g.grpc_listen;
   o.max_body_bytes = static_cast<size_t>(std::max<int64_t>(1, g.max_body));
   o.http_threads = g.http_threads;
+  o.cache_mb = static_cast<size_t>(std::max<int64_t>(8, g.cache_mb));
   o.projection_threads = g.threads;
   o.partitions = g.partitions;
   o.brokers = g.brokers;
@@ -878,6 +880,8 @@ int main(int argc, char** argv) {
   serve->add_option("--advertise", g.advertise, "with --brokers: HOST:PORT other workers redirect to");
   serve->add_option("--max-body", g.max_body, "largest feed body accepted, bytes (larger: 413)")->capture_default_str();
   serve->add_option("--http-threads", g.http_threads, "threads answering HTTP requests")->capture_default_str();
+  serve->add_option("--cache-mb", g.cache_mb, "MiB of decoded projection blocks kept for answers")
+      ->capture_default_str();
   serve->add_option("--threads", g.threads, "projection threads")->capture_default_str();
   serve->add_option("--partitions", g.partitions, "partitions of a new embedded log")->capture_default_str();
   serve->add_option("--tls-cert", g.tls_cert, "PEM certificate (chain): serve HTTPS and gRPC over TLS");

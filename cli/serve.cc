@@ -284,6 +284,7 @@ absl::Status Server::Impl::OpenKafka() {
   auto st = StateStore::Open(options.data_dir + "/state", /*read_only=*/false, /*bulk=*/false, nullptr, options.keys);
   if (!st.ok()) return st.status();
   state = std::move(*st);
+  state->SetCacheBytes(options.cache_mb << 20);
   KafkaOptions ko;
   ko.brokers = options.brokers;
   ko.keys = options.keys;
@@ -341,7 +342,7 @@ void Server::Impl::Metrics() {
   process = &prometheus::BuildGauge()
                  .Name("enrol_process")
                  .Help("Process and RocksDB figures (resident_bytes, open_files, *_sst_bytes, "
-                       "*_pending_compaction_bytes, *_running_compactions)")
+                       "*_pending_compaction_bytes, *_running_compactions, state_block_cache_*_bytes)")
                  .Register(*registry);
 }
 
@@ -651,6 +652,12 @@ std::string Server::Impl::MetricsText() {
   };
   compaction("log", log.get());
   compaction("state", state.get());
+  if (state != nullptr) {  // --cache-mb, and how much of it the answers use
+    process->Add({{"figure", "state_block_cache_capacity_bytes"}})
+        .Set(static_cast<double>(state->IntProperty("rocksdb.block-cache-capacity")));
+    process->Add({{"figure", "state_block_cache_usage_bytes"}})
+        .Set(static_cast<double>(state->IntProperty("rocksdb.block-cache-usage")));
+  }
   return prometheus::TextSerializer().Serialize(registry->Collect());
 }
 
@@ -977,6 +984,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Open(const ServeOptions& options
   auto state = StateStore::Open(options.data_dir + "/state", /*read_only=*/false, /*bulk=*/false, nullptr, options.keys);
   if (!state.ok()) return state.status();
   impl->state = std::move(*state);
+  impl->state->SetCacheBytes(options.cache_mb << 20);
   if (auto s = CheckStateAgainstLog(impl->state.get(), impl->log.get(), /*adopt=*/true, options.data_dir); !s.ok()) {
     return s;
   }

@@ -41,6 +41,7 @@ struct ServeOptions {
   std::string grpc_listen = "127.0.0.1:9090";  // gRPC (enrol.v1.Ledger); empty: none
   size_t max_body_bytes = size_t{256} << 20;  // a larger feed body gets 413
   int http_threads = 64;  // one a connection in hand: a slow client holds one of them
+  size_t cache_mb = 1024;  // the projection's block cache (StateStore::SetCacheBytes)
   int read_timeout_seconds = 30;              // a client this slow is dropped
   int projection_threads = 2;
   int partitions = 64;  // of a new log

@@ -10,6 +10,7 @@
 #include "ledger/rocksdb_util.h"
 #include "rocksdb/db.h"
 #include "rocksdb/memtablerep.h"
+#include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
 namespace enrol {
@@ -68,6 +69,12 @@ std::string StateStore::PersonKey(const std::string& id_number) const {
   return std::string(1, kPersonTag) + (keys_ != nullptr ? keys_->Pseudonym(id_number) : id_number);
 }
 StateStore::~StateStore() = default;
+
+void StateStore::SetCacheBytes(size_t bytes) {
+  const rocksdb::Options o = db_->GetOptions();
+  const auto* t = o.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+  if (t != nullptr && t->block_cache != nullptr) t->block_cache->SetCapacity(bytes);
+}
 
 absl::StatusOr<std::optional<PersonRecord>> StateStore::Get(const std::string& id_number) {
   rocksdb::PinnableSlice value;

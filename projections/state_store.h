@@ -46,6 +46,12 @@ class StateStore {
                                                           const Keyring* keys = nullptr);
   ~StateStore();
 
+  // Sets the capacity of the store's block cache (128 MiB from Open). The
+  // cache holds decoded blocks as they are read and fills no further than
+  // that: a server answering random persons sets it to hold its working set,
+  // which saves reading, decrypting and decompressing a block per answer.
+  void SetCacheBytes(size_t bytes);
+
   // The person's projection, or nullopt if the person has none.
   // kDataLoss when a stored record does not decode.
   absl::StatusOr<std::optional<PersonRecord>> Get(const std::string& id_number);

@@ -211,7 +211,7 @@ TEST_F(ServeTest, TheCommandLineIngestSaysAServerHoldsTheStore) {
 }
 
 TEST_F(ServeTest, MetricsHealthAndReadiness) {
-  Start();
+  Start("--cache-mb 64");
   Post("tax", Pay("T1", kPerson, 2026, "2025-10-12T09:30:00+08:00") + "{\"record_id\":\"X\"}\n");
   Get(absl::StrCat("/v1/persons/", kPerson, "?year=2026"));
   EXPECT_EQ(Get("/healthz"), "{\"status\":\"ok\"}\n");
@@ -222,7 +222,9 @@ TEST_F(ServeTest, MetricsHealthAndReadiness) {
                            "enrol_records_total{outcome=\"rejected\",source=\"tax\"} 1",
                            "enrol_http_request_seconds_bucket{endpoint=\"query\",le=",
                            "enrol_projection_lag_events{partition=\"0\"} 0",
-                           "enrol_process{figure=\"resident_bytes\"}", "enrol_process{figure=\"log_sst_bytes\"}"}) {
+                           "enrol_process{figure=\"resident_bytes\"}", "enrol_process{figure=\"log_sst_bytes\"}",
+                           "enrol_process{figure=\"state_block_cache_capacity_bytes\"} 67108864",
+                           "enrol_process{figure=\"state_block_cache_usage_bytes\"}"}) {
     EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m.substr(0, 3000);
   }
 }
