@@ -1,10 +1,13 @@
 #include "cli/serve.h"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -181,6 +184,7 @@ struct Server::Impl {
   std::unique_ptr<QueryService> queries;
   absl::Mutex ingest_mu;  // one writer at a time
   std::unique_ptr<httplib::Server> http;  // an httplib::SSLServer with TLS
+  int http_listen_fd = -1;  // its listening socket, once bound (RaiseBacklog)
   std::string page;  // the caseworker page, told whether tokens are needed
   // Who may ask what (cli/auth.h), and the log of person-level reads.
   std::optional<Authenticator> auth;
@@ -264,7 +268,19 @@ struct Server::Impl {
   // Projection lag per partition: events appended and not yet projected.
   absl::StatusOr<std::vector<int64_t>> Lag();
   std::string MetricsText();
+  void RaiseBacklog();
 };
+
+// Debian's httplib is compiled to listen with a backlog of 5. A burst of new
+// connections (a settlement system's pool of 64 opening at once, or wrk)
+// overflowed it, and each dropped handshake cost its client a retransmission
+// of 200 ms to 1 s before its first answer (TcpExtListenOverflows). listen()
+// again on the bound socket raises the backlog (Linux updates it in place).
+void Server::Impl::RaiseBacklog() {
+  if (http_listen_fd >= 0 && ::listen(http_listen_fd, SOMAXCONN) != 0) {
+    std::fprintf(stderr, "warning: cannot raise the HTTP listen backlog: %s\n", std::strerror(errno));
+  }
+}
 
 void Server::Impl::Listeners() {
   Metrics();
@@ -277,6 +293,10 @@ void Server::Impl::Listeners() {
   http->set_keep_alive_timeout(5);
   http->set_tcp_nodelay(true);  // an answer goes out at once, not after the peer's delayed ACK
   http->set_keep_alive_max_count(100000);  // a settlement system keeps its connections
+  http->set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    http_listen_fd = sock;  // the listening socket: RaiseBacklog
+  });
 }
 
 absl::Status Server::Impl::OpenKafka() {
@@ -1084,6 +1104,7 @@ absl::StatusOr<int> Server::Bind() {
   } else if (!i.http->bind_to_port(i.host, i.port)) {
     return absl::UnavailableError(absl::StrCat("--listen: cannot bind ", i.options.listen));
   }
+  i.RaiseBacklog();
   if (i.kafka_mode()) {
     i.advertise = i.options.advertise.empty() ? absl::StrCat(i.host, ":", i.port) : i.options.advertise;
     i.StartWorker();

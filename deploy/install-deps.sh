@@ -17,6 +17,7 @@ packages=(
   clang libclang-rt-14-dev
   python3
   chromium fonts-noto-cjk
+  iproute2
 )
 
 missing=()

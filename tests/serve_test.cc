@@ -247,6 +247,23 @@ TEST_F(ServeTest, ASlowClientDoesNotHoldUpTheOthers) {
   for (int fd : slow) ::close(fd);
 }
 
+// Debian's httplib listens with a backlog of 5: 64 connections opened at once
+// (a settlement system's pool) overflowed it, and each dropped handshake
+// waited 200 ms to 1 s for a retransmission. The server raises the backlog;
+// `ss` shows a listener's backlog as its Send-Q.
+TEST_F(ServeTest, TheListenBacklogHoldsABurstOfConnections) {
+  Start("--no-auth");
+  ASSERT_EQ(std::system("command -v ss >/dev/null"), 0) << "ss is not installed (iproute2: deploy/install-deps.sh)";
+  const std::string cmd = absl::StrCat("cd ", dir_.string(), " && ss -Hltn 'sport = :", port_, "' >ss.txt");
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::istringstream line(Slurp(dir_ / "ss.txt"));
+  std::string state;
+  int64_t queued = -1, backlog = -1;
+  line >> state >> queued >> backlog;
+  EXPECT_EQ(state, "LISTEN") << Slurp(dir_ / "ss.txt");
+  EXPECT_GE(backlog, 64) << Slurp(dir_ / "ss.txt");
+}
+
 TEST_F(ServeTest, SigtermFinishesTheIngestInHandThenExitsZero) {
   WriteBigFeed(dir_ / "big.jsonl", 120000);
   const std::string body = Slurp(dir_ / "big.jsonl");
