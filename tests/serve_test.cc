@@ -358,6 +358,30 @@ TEST_F(ServeTest, GrpcAnswersAsTheCommandLineDoes) {
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_EQ(AnswerJson(y) + "\n", Enrol(absl::StrCat("query --id ", kPerson, " --year 2027")).out);
   }
+  {  // Covered and Timeline (callback methods, as Query): the command line's answers.
+    grpc::ClientContext a, b;
+    As(&a, kCaseworkerToken);
+    As(&b, kCaseworkerToken);
+    v1::CoveredRequest cq;
+    cq.set_id_number(kPerson);
+    cq.set_date("2027-03-01");
+    v1::Coverage c;
+    grpc::Status s = stub->Covered(&a, cq, &c);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(AnswerJson(c) + "\n", Enrol(absl::StrCat("covered --id ", kPerson, " --date 2027-03-01")).out);
+    v1::TimelineRequest tq;
+    tq.set_id_number(kPerson);
+    tq.set_from(2026);
+    tq.set_to(2027);
+    v1::TimelineReply t;
+    s = stub->Timeline(&b, tq, &t);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(t.years_size(), 2);
+    EXPECT_EQ(t.id_number(), kPerson);
+    for (const v1::PersonYear& y : t.years()) {
+      EXPECT_EQ(AnswerJson(y) + "\n", Enrol(absl::StrCat("query --id ", kPerson, " --year ", y.year())).out);
+    }
+  }
   {  // An unknown person and a bad ID number.
     grpc::ClientContext a, b;
     As(&a, kCaseworkerToken);
