@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <numeric>
+#include <queue>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -280,17 +281,64 @@ absl::Status CommitRebuilt(StateStore* store, const ProfileSet& profiles,
   return store->Commit({}, {{p, next}});
 }
 
+namespace {
+
+using DigestRun = std::vector<std::pair<std::string, std::string>>;  // (person, PersonDigest), sorted
+
+// The runs merged into one list in ID order.
+DigestRun MergeRuns(std::vector<DigestRun> runs) {
+  size_t n = 0;
+  for (const DigestRun& r : runs) n += r.size();
+  using Head = std::pair<size_t, size_t>;  // (run, index)
+  auto later = [&runs](const Head& a, const Head& b) { return runs[b.first][b.second] < runs[a.first][a.second]; };
+  std::priority_queue<Head, std::vector<Head>, decltype(later)> heads(later);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (!runs[i].empty()) heads.emplace(i, 0);
+  }
+  DigestRun merged;
+  merged.reserve(n);
+  while (!heads.empty()) {
+    auto [run, at] = heads.top();
+    heads.pop();
+    merged.push_back(std::move(runs[run][at]));
+    if (at + 1 < runs[run].size()) heads.emplace(run, at + 1);
+  }
+  return merged;
+}
+
+}  // namespace
+
+int32_t RebuildTailStart(const std::vector<int64_t>& ends, int64_t tail_events) {
+  int64_t rest = 0;
+  for (int32_t p = static_cast<int32_t>(ends.size()) - 1; p >= 0; --p) {
+    rest += ends[static_cast<size_t>(p)];
+    if (rest > tail_events) return p + 1 < static_cast<int32_t>(ends.size()) ? p + 1 : -1;
+  }
+  return -1;
+}
+
 absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const ProfileSet& profiles,
                                       std::optional<int64_t> as_of_us, int threads,
-                                      const ProgressFn& progress, const std::vector<int32_t>* only) {
+                                      const ProgressFn& progress, const std::vector<int32_t>* only,
+                                      int64_t tail_events) {
   std::atomic<int64_t> total{0};
   std::atomic<int64_t> folded_total{0};
   absl::Mutex progress_mu;
   absl::Mutex digests_mu;
-  std::vector<std::pair<std::string, std::string>> digests;  // (person, PersonDigest)
+  std::vector<DigestRun> digests;  // one run a partition
+  std::vector<int64_t> ends;
+  for (int32_t p = 0; p < log->partitions(); ++p) {
+    auto end = log->EndOffset(Partition{p});
+    if (!end.ok()) return end.status();
+    ends.push_back(end->value);
+  }
+  const int32_t tail_start = RebuildTailStart(ends, tail_events);
   absl::Status s = ForEachPartition(log->partitions(), threads, [&](Partition p) -> absl::Status {
     if (only != nullptr && std::find(only->begin(), only->end(), p.value) == only->end()) {
       return absl::OkStatus();
+    }
+    if (p.value == tail_start) {
+      if (auto st = fresh->StartFlush(); !st.ok()) return st;
     }
     // A person's events all live in one partition: gather the partition's
     // facts, compact, by person in one streaming pass, then fold each person once.
@@ -318,22 +366,23 @@ absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const Profile
         progress(done);
       }
     }
-    std::vector<std::pair<std::string, std::string>> mine;
+    DigestRun mine;
     mine.reserve(by_person.size());
     if (auto st = CommitRebuilt(fresh, profiles, by_person, p, at, &mine); !st.ok()) return st;
     folded_total += folded;
+    std::sort(mine.begin(), mine.end());
     absl::MutexLock lock(&digests_mu);
-    for (auto& d : mine) digests.push_back(std::move(d));
+    digests.push_back(std::move(mine));
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
-  if (auto st = fresh->Flush(); !st.ok()) return st;
   // The same digest StateStore::Digest computes by scanning, from the
-  // per-person digests taken while folding.
-  std::sort(digests.begin(), digests.end());
+  // per-person digests taken while folding; combined while the last flush runs.
+  if (auto st = fresh->StartFlush(); !st.ok()) return st;
   RebuildResult r;
-  r.digest = CombineDigests(digests);
+  r.digest = CombineDigests(MergeRuns(std::move(digests)));
   r.events = folded_total.load();
+  if (auto st = fresh->Flush(); !st.ok()) return st;
   return r;
 }
 

@@ -74,13 +74,25 @@ struct RebuildResult {
   StateDigest digest;
 };
 
+// The flush that ends a rebuild has nothing to overlap it. So a rebuild
+// starts a flush once the partitions not yet handed out hold at most this
+// many events: their folds run beside that flush, and the last flush holds
+// only what they add. A full memtable (64 MiB) takes about as long to flush as
+// a fold of this many events takes on one thread.
+inline constexpr int64_t kRebuildTailEvents = 150000;
+
+// The partition (they are handed out in order) at which a rebuild of
+// partitions holding `ends` events starts that flush; -1 for none.
+int32_t RebuildTailStart(const std::vector<int64_t>& ends, int64_t tail_events);
+
 // Folds the log, from offset 0, into `fresh` (an empty store). With as_of_us,
 // only events recorded at or before it.
 // With `only`, just those partitions (a projection worker's).
 absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const ProfileSet& profiles,
                                       std::optional<int64_t> as_of_us, int threads,
                                       const ProgressFn& progress = nullptr,
-                                      const std::vector<int32_t>* only = nullptr);
+                                      const std::vector<int32_t>* only = nullptr,
+                                      int64_t tail_events = kRebuildTailEvents);
 
 }  // namespace enrol
 

@@ -134,6 +134,44 @@ TEST_F(ProjectorTest, LiveProjectionEqualsReplayByteForByte) {
   }
 }
 
+TEST(RebuildTailStartTest, StartsWhereThePartitionsLeftHoldAtMostTheTail) {
+  EXPECT_EQ(RebuildTailStart({100, 100, 100, 100}, 150), 3);  // the last 100 events
+  EXPECT_EQ(RebuildTailStart({100, 100, 100, 100}, 200), 2);
+  EXPECT_EQ(RebuildTailStart({100, 100, 100, 100}, 99), -1);  // the last partition alone is more
+  EXPECT_EQ(RebuildTailStart({100, 100, 100, 100}, 400), -1);  // everything is tail
+  EXPECT_EQ(RebuildTailStart({}, 10), -1);
+}
+
+// A rebuild that flushes before its last partitions (the early flush starts
+// while other partitions are still folding) keeps every person: the store,
+// read back after it is closed, is the live projection.
+TEST_F(ProjectorTest, RebuildWithAnEarlyFlushKeepsEveryPerson) {
+  auto log = EmbeddedLog::Open(Dir("log"), {.partitions = 8});
+  ASSERT_TRUE(log.ok());
+  auto live = StateStore::Open(Dir("live"), false);
+  ASSERT_TRUE(live.ok());
+  Projector projector(live->get(), &profiles_);
+  AppendAll(log->get(), Population(200), 1000, [&] { ASSERT_TRUE(projector.CatchUp(log->get(), 2).ok()); });
+  auto live_digest = (*live)->Digest();
+  ASSERT_TRUE(live_digest.ok());
+  {
+    auto fresh = StateStore::Open(Dir("replay"), false, /*bulk=*/true);
+    ASSERT_TRUE(fresh.ok());
+    auto r = Rebuild(log->get(), fresh->get(), profiles_, std::nullopt, 2, nullptr, nullptr, /*tail_events=*/300);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->digest.hex, live_digest->hex);
+  }
+  int tables = 0;
+  for (const auto& f : std::filesystem::directory_iterator(Dir("replay"))) tables += f.path().extension() == ".sst";
+  EXPECT_GE(tables, 2);  // the early flush and the last
+  auto replayed = StateStore::Open(Dir("replay"), true);
+  ASSERT_TRUE(replayed.ok());
+  auto scanned = (*replayed)->Digest();
+  ASSERT_TRUE(scanned.ok());
+  EXPECT_EQ(scanned->persons, 200);
+  EXPECT_EQ(scanned->hex, live_digest->hex);
+}
+
 TEST_F(ProjectorTest, CrashBetweenAppendAndProjectionIsCaughtUp) {
   auto log = EmbeddedLog::Open(Dir("log"), {.partitions = 4});
   ASSERT_TRUE(log.ok());

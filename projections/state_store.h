@@ -94,6 +94,11 @@ class StateStore {
   // Flushes memtables (used after a bulk rebuild).
   absl::Status Flush();
 
+  // Starts a flush of the memtables and returns without waiting for it: a
+  // rebuild starts one before its last partitions, so that its final Flush
+  // writes only what those add.
+  absl::Status StartFlush();
+
   // A RocksDB integer property of the store (e.g. compactions pending, for
   // the metrics); 0 when it has none.
   uint64_t IntProperty(const std::string& name) const;
