@@ -19,8 +19,9 @@ absl::Status FromRocks(const rocksdb::Status& s, const std::string& what);
 // (RocksDB's LOCK; e.g. a running `enrol serve`) is kUnavailable and says so.
 absl::Status OpenError(const rocksdb::Status& s, const std::string& what, const std::string& dir);
 
-// Options for a store of this project: LZ4, bloom filters, a shared block
-// cache of `cache_mb`, and bounded memtables so peak memory stays low.
+// Options for a store of this project: LZ4, and ZSTD at the bottom level
+// (the projection overrides that), bloom filters, a shared block cache of
+// `cache_mb`, and bounded memtables so peak memory stays low.
 rocksdb::Options StoreOptions(size_t cache_mb);
 
 // A RocksDB integer property of `db` (rocksdb::DB::Properties), 0 when it

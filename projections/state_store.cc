@@ -33,6 +33,11 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const std::string& 
                                                              const Keyring* keys) {
   if (auto s = CheckStoreKey(dir, keys, !read_only); !s.ok()) return s;
   rocksdb::Options o = StoreOptions(128);
+  // The projection is derived data (the log rebuilds it), so it is LZ4 at
+  // every level; the log keeps ZSTD at the bottom. With ZSTD there, a replay
+  // of 1,000,000 persons spent 15 of its 65 CPU seconds compacting the fresh
+  // store; with LZ4, 7, for a store 18% larger (README, Benchmark).
+  o.bottommost_compression = rocksdb::kLZ4Compression;
   if (!read_only) UseResilientInfoLog(dir, &o);
   if (env != nullptr) o.env = env;
   if (keys != nullptr) o.env = EncryptedEnv(*keys, env);
