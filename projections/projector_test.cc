@@ -144,7 +144,9 @@ TEST(RebuildTailStartTest, StartsWhereThePartitionsLeftHoldAtMostTheTail) {
 
 // A rebuild that flushes before its last partitions (the early flush starts
 // while other partitions are still folding) keeps every person: the store,
-// read back after it is closed, is the live projection.
+// read back after it is closed, is the live projection. (How many tables it
+// leaves is RocksDB's choice: a flush that has not started when the last one
+// is asked for writes both memtables into one table.)
 TEST_F(ProjectorTest, RebuildWithAnEarlyFlushKeepsEveryPerson) {
   auto log = EmbeddedLog::Open(Dir("log"), {.partitions = 8});
   ASSERT_TRUE(log.ok());
@@ -161,9 +163,6 @@ TEST_F(ProjectorTest, RebuildWithAnEarlyFlushKeepsEveryPerson) {
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->digest.hex, live_digest->hex);
   }
-  int tables = 0;
-  for (const auto& f : std::filesystem::directory_iterator(Dir("replay"))) tables += f.path().extension() == ".sst";
-  EXPECT_GE(tables, 2);  // the early flush and the last
   auto replayed = StateStore::Open(Dir("replay"), true);
   ASSERT_TRUE(replayed.ok());
   auto scanned = (*replayed)->Digest();
