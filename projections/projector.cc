@@ -326,7 +326,7 @@ absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const Profile
   absl::Mutex progress_mu;
   absl::Mutex digests_mu;
   std::vector<DigestRun> digests;  // one run a partition
-  std::vector<int64_t> ends;
+  std::vector<int64_t> ends;  // each partition's end as the rebuild starts
   for (int32_t p = 0; p < log->partitions(); ++p) {
     auto end = log->EndOffset(Partition{p});
     if (!end.ok()) return end.status();
@@ -341,13 +341,13 @@ absl::StatusOr<RebuildResult> Rebuild(Log* log, StateStore* fresh, const Profile
       if (auto st = fresh->StartFlush(); !st.ok()) return st;
     }
     // A person's events all live in one partition: gather the partition's
-    // facts, compact, by person in one streaming pass, then fold each person once.
-    auto end = log->EndOffset(p);
-    if (!end.ok()) return end.status();
+    // facts, compact, by person in one streaming pass, then fold each person once,
+    // up to the partition's end as the rebuild started.
+    const Offset end{ends[static_cast<size_t>(p.value)]};
     int64_t folded = 0;
     Offset at{0};
     std::unordered_map<std::string, std::vector<StoredFact>> by_person;
-    while (at < *end) {
+    while (at < end) {
       int64_t read = 0;
       auto st = log->ScanFacts(p, at, kRebuildReadChunk, [&](const std::string& person, StoredFact& f) {
         ++read;
