@@ -23,6 +23,9 @@ class ProjectorTest : public ::testing::Test {
  protected:
   void SetUp() override { profiles_ = *ProfileSet::Builtin(); }
   std::string Dir(const std::string& name) { return (tmp_.path() / name).string(); }
+  // Appends Population(persons) to `log` in chunks of `chunk`, projecting
+  // into `live` after each chunk.
+  void AppendProjecting(Log* log, StateStore* live, int persons, size_t chunk);
 
   TestDir tmp_{"projector"};
   ProfileSet profiles_;
@@ -100,6 +103,11 @@ void AppendAll(Log* log, std::vector<v1::Event> events, size_t chunk,
   }
 }
 
+void ProjectorTest::AppendProjecting(Log* log, StateStore* live, int persons, size_t chunk) {
+  Projector projector(live, &profiles_);
+  AppendAll(log, Population(persons), chunk, [&] { ASSERT_TRUE(projector.CatchUp(log, 2).ok()); });
+}
+
 StateDigest RebuildDigest(Log* log, const ProfileSet& profiles, const std::string& dir) {
   auto fresh = StateStore::Open(dir, false, /*bulk=*/true);
   EXPECT_TRUE(fresh.ok());
@@ -113,9 +121,8 @@ TEST_F(ProjectorTest, LiveProjectionEqualsReplayByteForByte) {
   ASSERT_TRUE(log.ok());
   auto live = StateStore::Open(Dir("live"), false);
   ASSERT_TRUE(live.ok());
-  Projector projector(live->get(), &profiles_);
   // Project after every small chunk: persons are folded many times over.
-  AppendAll(log->get(), Population(60), 17, [&] { ASSERT_TRUE(projector.CatchUp(log->get(), 2).ok()); });
+  AppendProjecting(log->get(), live->get(), 60, 17);
   auto live_digest = (*live)->Digest();
   ASSERT_TRUE(live_digest.ok());
   StateDigest replayed = RebuildDigest(log->get(), profiles_, Dir("replay"));
@@ -152,8 +159,7 @@ TEST_F(ProjectorTest, RebuildWithAnEarlyFlushKeepsEveryPerson) {
   ASSERT_TRUE(log.ok());
   auto live = StateStore::Open(Dir("live"), false);
   ASSERT_TRUE(live.ok());
-  Projector projector(live->get(), &profiles_);
-  AppendAll(log->get(), Population(200), 1000, [&] { ASSERT_TRUE(projector.CatchUp(log->get(), 2).ok()); });
+  AppendProjecting(log->get(), live->get(), 200, 1000);
   auto live_digest = (*live)->Digest();
   ASSERT_TRUE(live_digest.ok());
   {
