@@ -621,6 +621,9 @@ absl::Status Stage::Transact(std::vector<Decision>& decisions, const std::map<in
                             "send_offsets_to_transaction", &fatal_);
   RdKafka::TopicPartition::destroy(offsets);
   if (!s.ok()) return s;
+  if (o_.before_commit) {
+    if (s = o_.before_commit(); !s.ok()) return s;
+  }
   if (s = TxnFault(producer_->commit_transaction(Ms(o_.timeout)), "commit_transaction", &fatal_); !s.ok()) return s;
   for (const Decision& d : decisions) {
     if (d.kind == Decision::Kind::kAppend) ++counts_.accepted;

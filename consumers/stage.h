@@ -48,6 +48,11 @@ struct StageOptions {
   std::function<bool()> stop = [] { return false; };
   std::function<void(int64_t records)> progress;
   size_t batch_records = 20000;  // at most this many records a transaction
+  // A test's fault: called as each transaction is about to commit (its
+  // events and offsets sent). An error is taken as a lost broker's: the
+  // transaction is aborted and its batch read again, and after three aborts
+  // in a row the stage leaves its group and joins it again.
+  std::function<absl::Status()> before_commit;
   absl::Duration timeout = absl::Seconds(60);
 };
 

@@ -18,7 +18,8 @@
 //  - (issue 11) ingest is exactly once: the same file twice, a conflicting
 //    duplicate, two ingests of overlapping files at once, and ingest and stage
 //    SIGKILLed at random moments then rerun all leave each record in the
-//    events topic once, with the embedded store's counts and digest.
+//    events topic once, with the embedded store's counts and digest; so do
+//    a stage's failed commits, aborted and retried until it rejoins its group.
 // Every test that creates topics runs a stage (enrol stage) on them.
 #include <fcntl.h>
 #include <signal.h>
@@ -39,6 +40,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/keyring.h"
+#include "consumers/stage.h"
 #include "ledger/kafka_config.h"
 #include "librdkafka/rdkafkacpp.h"
 #include "tests/testutil.h"
@@ -97,14 +100,14 @@ class KafkaTest : public ::testing::Test {
   }
   // The roles' ACLs for this test's topics (deploy/kafka/acls.sh; the cluster
   // and group ACLs come with up.sh --secure), then the topics, as the admin.
-  void CreateTopics(int partitions, int replication = 1) {
+  void CreateTopics(int partitions, int replication = 1, bool start_stage = true) {
     const std::string acls = absl::StrCat("bash ", ENROL_SOURCE_DIR, "/deploy/kafka/acls.sh --topics-only --prefix ",
                                           prefix_, " --bootstrap ", brokers_, " > ", (dir_ / "acls.log").string(),
                                           " 2>&1");
     ASSERT_EQ(std::system(acls.c_str()), 0) << Slurp(dir_ / "acls.log");
     Result r = Kafka(absl::StrCat("topics --partitions ", partitions, " --replication ", replication));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    StartStage();
+    if (start_stage) StartStage();
   }
   // The stage of this test's topics (enrol stage), its index in DIR/stage;
   // its errors go to DIR/stage.err.
@@ -585,6 +588,53 @@ TEST_F(KafkaTest, AStageJoiningAndLeavingMidIngestLeavesEachRecordDecidedOnce) {
   Result again = Kafka("ingest --source tax feed.jsonl");
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(Field(again.out, "duplicates"), std::to_string(kRecords)) << again.out;
+}
+
+// Issue 11: a stage whose commits fail (as when the transaction coordinator
+// is lost with its broker) aborts each transaction and reads its batch again;
+// after three aborts in a row it leaves its group and joins it again. The
+// stage runs in this process, with the fault injected before each commit:
+// the first four fail, the fourth after the rejoin. The ingest still ends
+// with every record appended once.
+TEST_F(KafkaTest, AStageWhoseCommitsFailRejoinsItsGroupAndAppendsEachRecordOnce) {
+  constexpr int kRecords = 5000;
+  CreateTopics(4, 1, /*start_stage=*/false);
+  WriteFeed(dir_ / "feed.jsonl", kRecords);
+  auto config = ReadKafkaConfig(KafkaClientConfig("stage"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  auto keys = Keyring::Load("");  // the key the enrol commands use
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  std::atomic<int> commits{0};
+  std::atomic<bool> stop{false};
+  StageOptions o;
+  o.brokers = brokers_;
+  o.group = "enrol-stage-" + prefix_;
+  o.topics = prefix_;
+  o.state_dir = (dir_ / "stage").string();
+  o.kafka_config = *config;
+  o.keys = &*keys;
+  o.batch_records = 1000;
+  o.stop = [&] { return stop.load(); };
+  o.before_commit = [&]() -> absl::Status {
+    if (++commits <= 4) return absl::UnavailableError("test: the transaction coordinator was lost");
+    return absl::OkStatus();
+  };
+  absl::StatusOr<StageCounts> counts;
+  std::thread stage([&] { counts = RunStage(o); });
+  Result ingest = Kafka("ingest --source tax feed.jsonl");
+  // Again, the stage still running: its index holds what it appended.
+  Result again = ingest.exit_code == 0 ? Kafka("ingest --source tax feed.jsonl") : Result{};
+  stop = true;
+  stage.join();
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_EQ(ingest.out, Counts(kRecords, 0, 0));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, Counts(0, kRecords, 0));
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->accepted, kRecords);
+  EXPECT_EQ(counts->duplicates, kRecords);
+  EXPECT_GT(commits.load(), 4);
+  EXPECT_EQ(EventsInTopic(), kRecords);
 }
 
 // Issue 11, the crash loop: ingest SIGKILLed at random moments, and every
