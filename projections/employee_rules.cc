@@ -499,10 +499,17 @@ EmployeeTimeline EvaluateEmployeeCover(const PersonFacts& facts, const ProfileSe
 v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& profiles,
                                       const EmployeeTimeline& timeline, int year,
                                       std::vector<EmployeeStep>* steps) {
+  v1::EmployeeYear e;
+  EvaluateEmployeeYearInto(f, profiles, timeline, year, &e, steps);
+  return e;
+}
+
+void EvaluateEmployeeYearInto(const PersonFacts& f, const ProfileSet& profiles, const EmployeeTimeline& timeline,
+                              int year, v1::EmployeeYear* out, std::vector<EmployeeStep>* steps) {
   const MonthMap<MonthPay>& pay = timeline.pay;
   const MonthMap<MonthCover>& months = timeline.months;
   const v1::EmployeePolicy& pol = YearPolicy(profiles, f, year, Date(year, 12, 31));
-  v1::EmployeeYear e;
+  v1::EmployeeYear& e = *out;
   // The months of the year by index: k = 0..11 is January..December, at
   // pay's index pj + k and months' index mj + k.
   const Month jan(year, 1);
@@ -615,7 +622,6 @@ v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& f, const ProfileSet& pr
                           : std::string()),
          paid_ids});
   }
-  return e;
 }
 
 }  // namespace enrol

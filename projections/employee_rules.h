@@ -77,6 +77,9 @@ EmployeeTimeline EvaluateEmployeeCover(const PersonFacts& facts, const ProfileSe
 v1::EmployeeYear EvaluateEmployeeYear(const PersonFacts& facts, const ProfileSet& profiles,
                                       const EmployeeTimeline& timeline, int year,
                                       std::vector<EmployeeStep>* steps = nullptr);
+// The same into *out, a message the caller owns (on an arena or not), fresh.
+void EvaluateEmployeeYearInto(const PersonFacts& facts, const ProfileSet& profiles, const EmployeeTimeline& timeline,
+                              int year, v1::EmployeeYear* out, std::vector<EmployeeStep>* steps = nullptr);
 
 // E6: the years required at retirement in `year` (men/women; local years).
 int RequiredYears(const v1::EmployeePolicy& e, bool male, int retirement_year);

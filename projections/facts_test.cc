@@ -447,6 +447,31 @@ TEST(FactsOrderIndependence, ReversalBeforeItsClaimStillCancelsIt) {
             4000);
 }
 
+// --- Stored years --------------------------------------------------------------
+
+// What a projection stores (built on an arena) is what EvaluatePerson answers,
+// without the ID number and pool, byte for byte: for the rich persons, every
+// range of years from the mechanism start on, an empty range included.
+TEST(StoredYears, AreEvaluatePersonsYearsWithoutTheirLabels) {
+  for (const Events& e : {EverythingHonghe(), EverythingSuizhou()}) {
+    const PersonFacts facts = CollectFacts(e.id(), e.list(), std::nullopt);
+    for (int first = kFirstYear; first <= kLastYear + 1; ++first) {
+      auto years = EvaluatePerson(facts, Profiles(), first, kLastYear);
+      ASSERT_TRUE(years.ok()) << years.status();
+      std::vector<std::string> want;
+      for (v1::PersonYear& y : *years) {
+        y.clear_id_number();
+        y.clear_region();
+        want.push_back(y.SerializeAsString());
+      }
+      std::vector<std::string> stored{"kept"};
+      ASSERT_TRUE(AppendStoredYears(facts, Profiles(), first, kLastYear, &stored).ok());
+      want.insert(want.begin(), "kept");
+      EXPECT_EQ(stored, want) << e.id() << " from " << first;
+    }
+  }
+}
+
 // --- CollectFacts ------------------------------------------------------------
 
 TEST(CollectFacts, FirstFactYearIsTheEarliestBirthRegistryOrContributionPeriod) {

@@ -1,9 +1,11 @@
 #include "projections/person_model.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/arena.h"
 #include "common/money.h"
 #include "projections/employee_rules.h"
 #include "projections/resident_rules.h"
@@ -45,8 +47,7 @@ std::pair<int, int> StoredYears(const PersonFacts& facts, const ProfileSet& prof
 
 absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& facts,
                                                            const ProfileSet& profiles,
-                                                           int first_year, int last_year,
-                                                           YearLabels labels) {
+                                                           int first_year, int last_year) {
   if (absl::Status s = CheckProfiles(facts, profiles); !s.ok()) return s;
   const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, last_year);
   std::vector<v1::ResidentYear> resident =
@@ -55,15 +56,40 @@ absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& fa
   out.reserve(resident.size());
   for (int y = first_year; y <= last_year; ++y) {
     v1::PersonYear& py = out.emplace_back();
-    if (labels == YearLabels::kWith) {
-      py.set_id_number(facts.id_number);
-      py.set_region(PoolOfYear(facts, y));
-    }
+    py.set_id_number(facts.id_number);
+    py.set_region(PoolOfYear(facts, y));
     py.set_year(y);
     *py.mutable_resident() = std::move(resident[y - first_year]);
     *py.mutable_employee() = EvaluateEmployeeYear(facts, profiles, timeline, y);
   }
   return out;
+}
+
+absl::Status AppendStoredYears(const PersonFacts& facts, const ProfileSet& profiles, int first_year,
+                               int last_year, std::vector<std::string>* out) {
+  if (absl::Status s = CheckProfiles(facts, profiles); !s.ok()) return s;
+  if (last_year < first_year) return absl::OkStatus();
+  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, last_year);
+  // A person's years fit in the first block, reused by the thread's next person.
+  thread_local std::array<char, 32 << 10> block;
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block.data();
+  options.initial_block_size = block.size();
+  google::protobuf::Arena arena(options);
+  std::vector<v1::PersonYear*> years;
+  years.reserve(static_cast<size_t>(last_year - first_year + 1));
+  for (int y = first_year; y <= last_year; ++y) {
+    years.push_back(google::protobuf::Arena::CreateMessage<v1::PersonYear>(&arena));
+    years.back()->set_year(y);
+  }
+  auto year = [&](int y) { return years[static_cast<size_t>(y - first_year)]; };
+  EvaluateResidentInto(facts, profiles, first_year, last_year, timeline,
+                       [&](int y) { return year(y)->mutable_resident(); });
+  for (int y = first_year; y <= last_year; ++y) {
+    EvaluateEmployeeYearInto(facts, profiles, timeline, y, year(y)->mutable_employee());
+  }
+  for (const v1::PersonYear* py : years) out->push_back(py->SerializeAsString());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Explanation> ExplainPerson(const PersonFacts& facts, const ProfileSet& profiles,

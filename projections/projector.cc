@@ -89,12 +89,9 @@ void DeriveYears(const ProfileSet& profiles, std::optional<int> from, PersonReco
   }
   r->years.resize(static_cast<size_t>(keep));
   r->first_year = first;
-  auto years = EvaluatePerson(pf, profiles, first + keep, last, YearLabels::kWithout);
-  if (!years.ok()) {
+  if (!AppendStoredYears(pf, profiles, first + keep, last, &r->years).ok()) {
     r->years.clear();  // no profile for the pool: years are evaluated on demand
-    return;
   }
-  for (const v1::PersonYear& y : *years) r->years.push_back(y.SerializeAsString());
 }
 
 // `facts` in FactKeyLess order, equal keys in their order in `facts`. It

@@ -1,6 +1,7 @@
 #include "projections/resident_rules.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -113,7 +114,9 @@ class Evaluator {
   Evaluator(const PersonFacts& f, const ProfileSet& profiles, const EmployeeTimeline& timeline)
       : f_(f), profiles_(profiles), timeline_(timeline) {}
 
-  std::vector<v1::ResidentYear> Run(int first_year, int last_year, std::vector<v1::Step>* steps);
+  // Writes year y of [first_year, last_year] into *year_out(y).
+  void Run(int first_year, int last_year, std::vector<v1::Step>* steps,
+           const std::function<v1::ResidentYear*(int year)>& year_out);
 
  private:
   // R10: the profile version year Y is judged under.
@@ -648,8 +651,8 @@ void Evaluator::CheckBonusUsed(int y, int last_year, const Explain& x, Carried* 
   }
 }
 
-std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year, std::vector<v1::Step>* steps) {
-  std::vector<v1::ResidentYear> out;
+void Evaluator::Run(int first_year, int last_year, std::vector<v1::Step>* steps,
+                    const std::function<v1::ResidentYear*(int year)>& year_out) {
   // Years before the mechanism start carry nothing forward (no waiting, bonus
   // or penalty starts in them), so the evaluation starts the year before it:
   // a birth in 1960 does not make every query walk sixty years.
@@ -662,7 +665,8 @@ std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year, std:
     ProvinceMove(y, x, &c);
     if (c.zb_reset_next) c.zb = 0;
     c.zb_reset_next = false;
-    v1::ResidentYear r;
+    v1::ResidentYear earlier;  // a year before first_year, evaluated for what it carries forward
+    v1::ResidentYear& r = y >= first_year ? *year_out(y) : earlier;
     r.mutable_waiting();  // printed even when not enrolled
     const int n = BreakRun(y);
     r.set_break_years(n);
@@ -682,9 +686,7 @@ std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year, std:
     }
     CheckBonusUsed(y, last_year, x, &c);
     Cap(y, c, &r, x.year ? steps : nullptr);
-    if (y >= first_year) out.push_back(std::move(r));
   }
-  return out;
 }
 
 }  // namespace
@@ -692,9 +694,21 @@ std::vector<v1::ResidentYear> Evaluator::Run(int first_year, int last_year, std:
 std::vector<v1::ResidentYear> EvaluateResident(const PersonFacts& facts, const ProfileSet& profiles,
                                                int first_year, int last_year, std::vector<v1::Step>* steps,
                                                const EmployeeTimeline* timeline) {
-  if (timeline != nullptr) return Evaluator(facts, profiles, *timeline).Run(first_year, last_year, steps);
+  std::vector<v1::ResidentYear> out(static_cast<size_t>(std::max(0, last_year - first_year + 1)));
+  auto year_out = [&](int y) { return &out[static_cast<size_t>(y - first_year)]; };
+  if (timeline != nullptr) {
+    Evaluator(facts, profiles, *timeline).Run(first_year, last_year, steps, year_out);
+    return out;
+  }
   const EmployeeTimeline own = EvaluateEmployeeCover(facts, profiles, last_year);
-  return Evaluator(facts, profiles, own).Run(first_year, last_year, steps);
+  Evaluator(facts, profiles, own).Run(first_year, last_year, steps, year_out);
+  return out;
+}
+
+void EvaluateResidentInto(const PersonFacts& facts, const ProfileSet& profiles, int first_year, int last_year,
+                          const EmployeeTimeline& timeline,
+                          const std::function<v1::ResidentYear*(int year)>& year_out) {
+  Evaluator(facts, profiles, timeline).Run(first_year, last_year, nullptr, year_out);
 }
 
 }  // namespace enrol

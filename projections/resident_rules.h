@@ -6,6 +6,7 @@
 #ifndef ENROL_PROJECTIONS_RESIDENT_RULES_H_
 #define ENROL_PROJECTIONS_RESIDENT_RULES_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,13 @@ std::vector<v1::ResidentYear> EvaluateResident(const PersonFacts& facts, const P
                                                int first_year, int last_year,
                                                std::vector<v1::Step>* steps = nullptr,
                                                const EmployeeTimeline* timeline = nullptr);
+
+// As EvaluateResident, writing year y of [first_year, last_year] into the
+// message *year_out(y), which the caller owns: the projection builds its
+// stored years on an arena and frees them at once.
+void EvaluateResidentInto(const PersonFacts& facts, const ProfileSet& profiles, int first_year, int last_year,
+                          const EmployeeTimeline& timeline,
+                          const std::function<v1::ResidentYear*(int year)>& year_out);
 
 }  // namespace enrol
 
