@@ -10,35 +10,10 @@ namespace fact_codec {
 
 using google::protobuf::internal::WireFormatLite;
 
-int SlotCount(v1::Event::PayloadCase type) {
-  switch (type) {
-    case v1::Event::kContribution:
-    case v1::Event::kRefund: return 8;
-    case v1::Event::kRegistry: return 7;
-    case v1::Event::kStatus: return 3;
-    case v1::Event::kClaim: return 7;
-    case v1::Event::kClaimReversal: return 2;
-    default: return 0;
-  }
-}
-
-bool HasTarget(v1::Event::PayloadCase type) {
-  return type == v1::Event::kRefund || type == v1::Event::kClaimReversal;
-}
-
-void PutVarint(std::string* out, uint64_t v) {
-  if (v < 0x80) {  // most of them: lengths, indexes, small figures
-    out->push_back(static_cast<char>(v));
-    return;
-  }
+void PutLongVarint(std::string* out, uint64_t v) {
   uint8_t buf[10];
   uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(v, buf);
   out->append(reinterpret_cast<const char*>(buf), static_cast<size_t>(end - buf));
-}
-void PutSigned(std::string* out, int64_t v) { PutVarint(out, WireFormatLite::ZigZagEncode64(v)); }
-void PutString(std::string* out, std::string_view s) {
-  PutVarint(out, s.size());
-  out->append(s);
 }
 
 bool Reader::Varint(uint64_t* v) {
