@@ -136,11 +136,12 @@ absl::Status StateStore::Commit(
     const std::vector<std::pair<std::string, std::string>>& serialized_persons,
     const std::vector<std::pair<Partition, Offset>>& offsets) {
   rocksdb::WriteBatch batch;
-  // In key order, so the memtable's skiplist inserts reuse their search path.
+  // In key order, so the memtable's skiplist inserts reuse their search path
+  // (a bulk store's vector memtable sorts at its flush instead).
   std::vector<std::pair<std::string, size_t>> keys;
   keys.reserve(serialized_persons.size());
   for (size_t i = 0; i < serialized_persons.size(); ++i) keys.emplace_back(PersonKey(serialized_persons[i].first), i);
-  std::sort(keys.begin(), keys.end());
+  if (!bulk_) std::sort(keys.begin(), keys.end());
   for (const auto& [key, i] : keys) batch.Put(key, serialized_persons[i].second);
   for (const auto& [p, o] : offsets) {
     std::string v;
@@ -248,14 +249,15 @@ absl::Status StateStore::StartFlush() {
 }
 
 std::string PersonDigest(const PersonRecord& record) {
-  Sha256 h;
-  h.Update(record.id_number);
-  std::string content;
-  content.reserve(record.facts.size() * 64);
-  for (const StoredFact& f : record.facts) AppendFactContent(f, &content);
-  h.Update(content);
-  for (const std::string& y : record.years) h.Update(y);
-  return h.Finish();
+  // SHA-256 of the ID, the facts' content and the years, one after the
+  // other: put in one buffer a thread and hashed at once, with no context or
+  // buffer made per person.
+  thread_local std::string bytes;
+  bytes.clear();
+  bytes.append(record.id_number);
+  for (const StoredFact& f : record.facts) AppendFactContent(f, &bytes);
+  for (const std::string& y : record.years) bytes.append(y);
+  return Sha256Of(bytes);
 }
 
 StateDigest CombineDigests(const std::vector<std::pair<std::string, std::string>>& persons) {
