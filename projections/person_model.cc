@@ -71,7 +71,7 @@ absl::Status AppendStoredYears(const PersonFacts& facts, const ProfileSet& profi
   if (last_year < first_year) return absl::OkStatus();
   const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, last_year);
   // A person's years fit in the first block, reused by the thread's next person.
-  thread_local std::array<char, 32 << 10> block;
+  alignas(64) thread_local std::array<char, 32 << 10> block;
   google::protobuf::ArenaOptions options;
   options.initial_block = block.data();
   options.initial_block_size = block.size();
