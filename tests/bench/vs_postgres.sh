@@ -7,9 +7,9 @@
 # (apt-get install postgresql bc) and a build in build/.
 # Then ROUNDS (default 3) rounds on the data both already hold: PostgreSQL's
 # projection and `enrol replay`, alternately, each round's ratio and their
-# median. One run's replay ratio moves with PostgreSQL's speed (its first
-# projection, right after its load, is often the slowest), so the median is
-# the figure to quote.
+# median. One run's replay ratio moves with PostgreSQL's speed (139,805 and
+# then 199,340 events/s in two runs in a row), so the median is the figure
+# to quote.
 #   [ROUNDS=N] tests/bench/vs_postgres.sh [PERSONS]        default 200000
 set -euo pipefail
 cd "$(dirname "$0")/../.."
