@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -45,22 +46,36 @@ std::pair<int, int> StoredYears(const PersonFacts& facts, const ProfileSet& prof
   return {first, last};
 }
 
+namespace {
+
+// The resident and employee parts of each year of [first_year, last_year],
+// written into *year_at(y), whose year is set: what EvaluatePerson answers
+// and a projection stores have in common.
+void EvaluateYearsInto(const PersonFacts& facts, const ProfileSet& profiles, int first_year, int last_year,
+                       const std::function<v1::PersonYear*(int year)>& year_at) {
+  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, last_year);
+  EvaluateResidentInto(facts, profiles, first_year, last_year, timeline,
+                       [&](int y) { return year_at(y)->mutable_resident(); });
+  for (int y = first_year; y <= last_year; ++y) {
+    v1::PersonYear* py = year_at(y);
+    py->set_year(y);
+    EvaluateEmployeeYearInto(facts, profiles, timeline, y, py->mutable_employee());
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<v1::PersonYear>> EvaluatePerson(const PersonFacts& facts,
                                                            const ProfileSet& profiles,
                                                            int first_year, int last_year) {
   if (absl::Status s = CheckProfiles(facts, profiles); !s.ok()) return s;
-  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, last_year);
-  std::vector<v1::ResidentYear> resident =
-      EvaluateResident(facts, profiles, first_year, last_year, nullptr, &timeline);
-  std::vector<v1::PersonYear> out;
-  out.reserve(resident.size());
+  std::vector<v1::PersonYear> out(static_cast<size_t>(std::max(0, last_year - first_year + 1)));
+  EvaluateYearsInto(facts, profiles, first_year, last_year,
+                    [&](int y) { return &out[static_cast<size_t>(y - first_year)]; });
   for (int y = first_year; y <= last_year; ++y) {
-    v1::PersonYear& py = out.emplace_back();
+    v1::PersonYear& py = out[static_cast<size_t>(y - first_year)];
     py.set_id_number(facts.id_number);
     py.set_region(PoolOfYear(facts, y));
-    py.set_year(y);
-    *py.mutable_resident() = std::move(resident[y - first_year]);
-    *py.mutable_employee() = EvaluateEmployeeYear(facts, profiles, timeline, y);
   }
   return out;
 }
@@ -69,7 +84,6 @@ absl::Status AppendStoredYears(const PersonFacts& facts, const ProfileSet& profi
                                int last_year, std::vector<std::string>* out) {
   if (absl::Status s = CheckProfiles(facts, profiles); !s.ok()) return s;
   if (last_year < first_year) return absl::OkStatus();
-  const EmployeeTimeline timeline = EvaluateEmployeeCover(facts, profiles, last_year);
   // A person's years fit in the first block, reused by the thread's next person.
   alignas(64) thread_local std::array<char, 32 << 10> block;
   google::protobuf::ArenaOptions options;
@@ -80,14 +94,9 @@ absl::Status AppendStoredYears(const PersonFacts& facts, const ProfileSet& profi
   years.reserve(static_cast<size_t>(last_year - first_year + 1));
   for (int y = first_year; y <= last_year; ++y) {
     years.push_back(google::protobuf::Arena::CreateMessage<v1::PersonYear>(&arena));
-    years.back()->set_year(y);
   }
-  auto year = [&](int y) { return years[static_cast<size_t>(y - first_year)]; };
-  EvaluateResidentInto(facts, profiles, first_year, last_year, timeline,
-                       [&](int y) { return year(y)->mutable_resident(); });
-  for (int y = first_year; y <= last_year; ++y) {
-    EvaluateEmployeeYearInto(facts, profiles, timeline, y, year(y)->mutable_employee());
-  }
+  EvaluateYearsInto(facts, profiles, first_year, last_year,
+                    [&](int y) { return years[static_cast<size_t>(y - first_year)]; });
   for (const v1::PersonYear* py : years) out->push_back(py->SerializeAsString());
   return absl::OkStatus();
 }
