@@ -252,9 +252,14 @@ int Ingest(const std::vector<std::string>& files) {
   auto counts = IngestFiles(log->get(), log->get(), source, files, *profiles, options);
   progress.Done();
   if (!counts.ok()) return Fail(counts.status());
-  // Leave no write-ahead log for the next open to replay.
-  if (auto s = (*log)->Flush(); !s.ok()) return Fail(s);
-  if (auto s = (*state)->Flush(); !s.ok()) return Fail(s);
+  // Leave no write-ahead log for the next open to replay: both stores flush
+  // at once.
+  absl::Status log_flushed;
+  std::thread log_flush([&] { log_flushed = (*log)->Flush(); });
+  const absl::Status state_flushed = (*state)->Flush();
+  log_flush.join();
+  if (!log_flushed.ok()) return Fail(log_flushed);
+  if (!state_flushed.ok()) return Fail(state_flushed);
   std::printf("%s\n", CountsJson(*counts).c_str());
   return 0;
 }

@@ -75,7 +75,11 @@ rocksdb::Options StoreOptions(size_t cache_mb) {
   o.write_buffer_size = 64 << 20;
   o.max_write_buffer_number = 3;
   o.target_file_size_base = 64 << 20;
-  o.max_background_jobs = 2;
+  // One compaction and two flushes at a time. Two flush threads let an
+  // ingest's closing flushes of the log and the projection (two stores, one
+  // thread pool) run side by side instead of one after the other.
+  o.max_background_compactions = 1;
+  o.max_background_flushes = 2;
   o.bytes_per_sync = 1 << 20;
   o.keep_log_file_num = 3;
   // Most point lookups miss (new idempotency keys, new persons): a memtable
