@@ -1,5 +1,6 @@
 #include "consumers/feed_reader.h"
 
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -14,17 +15,17 @@ namespace {
 
 // Field names seen so far in one record: a scan while they are as few as a
 // feed has, a hash set past that, so a line of 150,000 fields is checked in
-// linear time.
+// linear time. It holds views: each name must outlive the set.
 class NameSet {
  public:
   // True when `name` was added before; adds it otherwise.
-  bool Repeats(const std::string& name) {
+  bool Repeats(std::string_view name) {
     if (set_.empty()) {
-      for (const std::string& n : few_) {
-        if (n == name) return true;
+      for (size_t i = 0; i < count_; ++i) {
+        if (few_[i] == name) return true;
       }
-      if (few_.size() < 16) {
-        few_.push_back(name);
+      if (count_ < few_.size()) {
+        few_[count_++] = name;
         return false;
       }
       set_.insert(few_.begin(), few_.end());
@@ -33,8 +34,9 @@ class NameSet {
   }
 
  private:
-  std::vector<std::string> few_;
-  absl::flat_hash_set<std::string> set_;
+  std::array<std::string_view, 16> few_;
+  size_t count_ = 0;
+  absl::flat_hash_set<std::string_view> set_;
 };
 
 }  // namespace
@@ -61,7 +63,7 @@ std::string NumberText(double v) {
 
 }  // namespace
 
-const RawField* RawRecord::Find(const std::string& name) const {
+const RawField* RawRecord::Find(std::string_view name) const {
   for (const RawField& f : fields) {
     if (f.name == name) return &f;
   }
@@ -163,15 +165,17 @@ absl::StatusOr<bool> FeedReader::Next(RawRecord* r) {
   r->file = path_;
   r->line = line_no_;
   r->text = std::move(line);
-  r->fields.clear();
   r->parse_error.clear();
   if (!header_error_.empty()) {
+    r->fields.clear();
     r->parse_error = header_error_;
   } else if (!csv_) {
     ParseJson(r);  // simdjson validates UTF-8
   } else if (!IsValidUtf8(r->text)) {
+    r->fields.clear();
     r->parse_error = "record: is not valid UTF-8";
   } else {
+    r->fields.clear();
     ParseCsv(r);
   }
   return true;
@@ -179,8 +183,10 @@ absl::StatusOr<bool> FeedReader::Next(RawRecord* r) {
 
 void FeedReader::ParseJson(RawRecord* r) { ParseJsonRecord(json_, r); }
 
-void ParseJsonRecord(simdjson::dom::parser& parser, RawRecord* r) {
-  r->fields.clear();
+namespace {
+
+// ParseJsonRecord's work; *used counts the field slots it filled.
+void ParseJsonFields(simdjson::dom::parser& parser, RawRecord* r, size_t* used) {
   r->parse_error.clear();
   simdjson::dom::element doc;
   auto err = parser.parse(r->text.data(), r->text.size(), /*realloc_if_needed=*/true).get(doc);
@@ -195,14 +201,16 @@ void ParseJsonRecord(simdjson::dom::parser& parser, RawRecord* r) {
     r->parse_error = "record: is not a JSON object";
     return;
   }
-  NameSet names;
+  NameSet names;  // views of the parser's keys, which live until the next parse
   for (auto field : obj) {
-    RawField f;
-    f.name.assign(field.key.data(), field.key.size());
-    if (names.Repeats(f.name)) {
-      r->parse_error = absl::StrCat("record: field \"", f.name, "\" appears twice");
+    if (names.Repeats(field.key)) {
+      r->parse_error = absl::StrCat("record: field \"", std::string(field.key), "\" appears twice");
       return;
     }
+    if (*used == r->fields.size()) r->fields.emplace_back();
+    RawField& f = r->fields[(*used)++];
+    f.name.assign(field.key.data(), field.key.size());
+    f.value.clear();
     simdjson::dom::element v = field.value;
     switch (v.type()) {
       case simdjson::dom::element_type::STRING: {
@@ -234,8 +242,17 @@ void ParseJsonRecord(simdjson::dom::parser& parser, RawRecord* r) {
         f.kind = RawField::Kind::kOther;
         break;
     }
-    r->fields.push_back(std::move(f));
   }
+}
+
+}  // namespace
+
+void ParseJsonRecord(simdjson::dom::parser& parser, RawRecord* r) {
+  // The record's field slots are reused from its last line, strings and
+  // all, and cut to the fields this line has.
+  size_t used = 0;
+  ParseJsonFields(parser, r, &used);
+  r->fields.resize(used);
 }
 
 void FeedReader::ParseCsv(RawRecord* r) {

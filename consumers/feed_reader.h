@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -33,7 +34,7 @@ struct RawRecord {
   std::vector<RawField> fields;
   std::string parse_error;  // "record: ..." when the line is not a record
 
-  const RawField* Find(const std::string& name) const;
+  const RawField* Find(std::string_view name) const;
 };
 
 class FeedReader {

@@ -151,7 +151,7 @@ absl::Status ReadAll(v1::Source source, std::vector<std::unique_ptr<FeedReader>>
         event->mutable_origin()->set_file(r.file);
         event->mutable_origin()->set_line(r.line);
         batch.events.push_back(std::move(*event));
-        batch.texts.push_back(r.text);
+        batch.texts.push_back(std::move(r.text));  // the next line replaces it
       } else {
         batch.rejects.push_back(RejectedRecord(source, r, std::string(event.status().message())));
       }

@@ -176,10 +176,10 @@ class Fields {
   }
 
   // Rejects fields the feed does not have.
-  absl::Status OnlyKnown(v1::Source source, std::initializer_list<const char*> known) const {
+  absl::Status OnlyKnown(v1::Source source, std::initializer_list<std::string_view> known) const {
     for (const RawField& f : r_.fields) {
       bool ok = false;
-      for (const char* k : known) ok = ok || f.name == k;
+      for (std::string_view k : known) ok = ok || f.name == k;
       if (!ok) {
         return Bad(f.name, absl::StrCat("is not a field of the ",
                                         source == v1::TAX        ? "tax"
