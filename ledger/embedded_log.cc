@@ -211,6 +211,8 @@ absl::Status EmbeddedLog::Append(std::vector<v1::Event>& events,
   // First occurrence in this call of each key, for duplicates within the call.
   absl::flat_hash_map<std::string_view, size_t> first;
   first.reserve(events.size());
+  std::string last_person;
+  int32_t last_partition = 0;
   for (size_t i = 0; i < events.size(); ++i) {
     AppendResult& r = (*results)[i];
     std::string_view stored_hash;
@@ -237,7 +239,13 @@ absl::Status EmbeddedLog::Append(std::vector<v1::Event>& events,
       continue;
     }
     v1::Event& e = events[i];
-    int32_t p = PersonPartition(options_.keys, e.person(), partitions_);
+    // A feed lists a person's records together: their partition (an HMAC
+    // with a keyring) is worked out once for the run of them.
+    if (last_person != e.person()) {  // never empty (checked above)
+      last_person = e.person();
+      last_partition = PersonPartition(options_.keys, e.person(), partitions_);
+    }
+    const int32_t p = last_partition;
     r.kind = AppendResult::Kind::kAppended;
     r.partition.value = p;
     r.offset.value = next[p]++;
